@@ -1,0 +1,7 @@
+// locus: one binary, one file per subcommand.
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    std::puts("locus");
+    return 0;
+}

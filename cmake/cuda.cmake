@@ -1,0 +1,17 @@
+# CUDA backend. CMake 3.25.1 does not know nvcc's C++20 flag, so it is given here (see docs/build.md).
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  set(CMAKE_CUDA_ARCHITECTURES 90)
+endif()
+enable_language(CUDA)
+set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+set(CMAKE_CUDA_STANDARD 20)
+set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+find_package(CUDAToolkit REQUIRED)
+
+file(GLOB_RECURSE LOCUS_CUDA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cuda/*.cu ${PROJECT_SOURCE_DIR}/src/cuda/*.cpp)
+add_library(locus_cuda STATIC ${LOCUS_CUDA_SOURCES})
+target_include_directories(locus_cuda PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(locus_cuda PUBLIC CUDA::cudart CUDA::cublas)
+target_compile_definitions(locus_cuda PUBLIC LOCUS_HAVE_CUDA=1)
+target_link_libraries(locus_core PUBLIC locus_cuda)

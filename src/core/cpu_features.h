@@ -1,0 +1,21 @@
+// Which vector instruction sets this CPU has, read once with cpuid.
+#pragma once
+
+namespace locus {
+
+struct CpuFeatures {
+    bool avx2 = false;       // with FMA and F16C
+    bool avx512 = false;     // F, BW, VL, DQ
+    bool avx512_vnni = false;
+    bool avx512_bf16 = false;
+    bool avx_vnni = false;
+};
+
+const CpuFeatures& cpu_features();
+
+// Highest instruction set the kernels may use; LOCUS_ISA=scalar|avx2|avx512 lowers it (tests, benchmarks).
+enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
+Isa best_isa();
+const char* isa_name(Isa isa);
+
+}  // namespace locus
