@@ -1,7 +1,25 @@
-// locus: one binary, one file per subcommand.
+// locus: command-line front end over the library. One file per subcommand.
 #include <cstdio>
+#include <vector>
+
+#include "commands.h"
 
 int main(int argc, char** argv) {
-    std::puts("locus");
-    return 0;
+    CLI::App app{"Locus: fast local LLM inference exploiting activation locality"};
+    app.require_subcommand(1);
+    std::vector<std::pair<CLI::App*, locus::app::Runner>> cmds;
+    auto add = [&](locus::app::Runner (*f)(CLI::App&)) {
+        const size_t before = app.get_subcommands({}).size();
+        locus::app::Runner r = f(app);
+        cmds.emplace_back(app.get_subcommands({})[before], std::move(r));
+    };
+    add(locus::app::add_run);
+    add(locus::app::add_info);
+    add(locus::app::add_perplexity);
+    add(locus::app::add_bench);
+    add(locus::app::add_synth);
+    CLI11_PARSE(app, argc, argv);
+    for (auto& [sub, run] : cmds)
+        if (sub->parsed()) return run();
+    return 1;
 }

@@ -1,0 +1,24 @@
+// Helpers shared by the subcommands: default model lookup, model loading with a progress bar, timing.
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "runtime/engine.h"
+
+namespace locus::app {
+
+// The model to use when -m is not given: $LOCUS_MODEL, else the bundled models/stories260K.gguf found
+// next to the binary (build tree or installed share/locus/models).
+std::string default_model_path();
+
+// Loads a model, drawing a progress bar on stderr for files over 64 MiB; prints the error and returns null
+// on failure.
+std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads);
+
+inline double now_ms() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace locus::app

@@ -1,0 +1,99 @@
+#include "cpu/matmul.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace locus {
+
+const uint8_t* ActivationScratch::convert(int slot, DType type, const float* x, int64_t x_stride, int64_t n_tok, int64_t cols,
+                                          ThreadPool& pool, size_t* row_bytes_out) {
+    const TypeTraits& tt = type_traits(type);
+    const size_t rb = row_bytes(tt, cols);
+    if (size_t(slot) >= bufs_.size()) bufs_.resize(slot + 1);
+    AlignedBuffer<uint8_t>& buf = bufs_[slot];
+    buf.resize(rb * size_t(n_tok));
+    *row_bytes_out = rb;
+    if (type == DType::F32) {
+        // Weights with F32 activations read x in place when rows are contiguous.
+        if (x_stride == cols) return reinterpret_cast<const uint8_t*>(x);
+        for (int64_t t = 0; t < n_tok; ++t) std::memcpy(buf.data() + t * rb, x + t * x_stride, rb);
+        return buf.data();
+    }
+    if (n_tok == 1) {
+        tt.from_float(x, buf.data(), cols);
+    } else {
+        uint8_t* dst = buf.data();
+        pool.parallel_for(n_tok, [&](int64_t b, int64_t e, int) {
+            for (int64_t t = b; t < e; ++t) tt.from_float(x + t * x_stride, dst + t * rb, cols);
+        });
+    }
+    return buf.data();
+}
+
+void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, int64_t n_tok, ThreadPool& pool,
+            ActivationScratch& scratch) {
+    // Convert the input once per distinct activation type (at most two in practice: e.g. Q8_0 and Q8_K).
+    struct Src { DType type; const uint8_t* data; size_t rb; };
+    std::vector<Src> srcs;
+    std::vector<int> src_of(outs.size());
+    int64_t total_rows = 0;
+    for (size_t j = 0; j < outs.size(); ++j) {
+        const DType vt = type_traits(outs[j].w->type).vec_dot_type;
+        int found = -1;
+        for (size_t s = 0; s < srcs.size(); ++s)
+            if (srcs[s].type == vt) found = int(s);
+        if (found < 0) {
+            size_t rb = 0;
+            const uint8_t* d = scratch.convert(int(srcs.size()), vt, x, x_stride, n_tok, outs[j].w->cols, pool, &rb);
+            srcs.push_back({vt, d, rb});
+            found = int(srcs.size()) - 1;
+        }
+        src_of[j] = found;
+        total_rows += outs[j].w->rows;
+    }
+
+    // Rows of all matrices form one index space, split evenly over the threads. Each thread walks its rows in
+    // small groups and, for a batch, runs every token against the group so the weights are read once.
+    constexpr int64_t kGroup = 16;
+    pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
+        int64_t base = 0;
+        for (size_t j = 0; j < outs.size(); ++j) {
+            const Matrix& w = *outs[j].w;
+            const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
+            base += w.rows;
+            if (lo >= hi) continue;
+            const VecDotFn dot = type_traits(w.type).vec_dot;
+            const Src& s = srcs[src_of[j]];
+            float* y = outs[j].y;
+            const int64_t ys = outs[j].y_stride;
+            for (int64_t g = lo; g < hi; g += kGroup) {
+                const int64_t ge = std::min(hi, g + kGroup);
+                for (int64_t t = 0; t < n_tok; ++t) {
+                    const uint8_t* xt = s.data + t * s.rb;
+                    for (int64_t r = g; r < ge; ++r) y[t * ys + r] = dot(w.cols, w.row(r), xt);
+                }
+            }
+        }
+    });
+}
+
+void matmul(const Matrix& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, ActivationScratch& scratch) {
+    const MatmulOut out{&w, y, w.rows};
+    matmul(std::span<const MatmulOut>(&out, 1), x, w.cols, n_tok, pool, scratch);
+}
+
+void matmul_reference(const Matrix& w, const float* x, int64_t n_tok, float* y) {
+    const TypeTraits& tt = type_traits(w.type);
+    std::vector<float> row(w.cols);
+    for (int64_t r = 0; r < w.rows; ++r) {
+        tt.to_float(w.row(r), row.data(), w.cols);
+        for (int64_t t = 0; t < n_tok; ++t) {
+            double acc = 0;
+            for (int64_t c = 0; c < w.cols; ++c) acc += double(row[c]) * x[t * w.cols + c];
+            y[t * w.rows + r] = float(acc);
+        }
+    }
+}
+
+}  // namespace locus

@@ -1,0 +1,155 @@
+#include "model/llama_model.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "core/fp16.h"
+#include "cpu/activation.h"
+#include "cpu/attention.h"
+#include "cpu/norm.h"
+
+namespace locus {
+
+LlamaModel::LlamaModel(const ModelSpec& spec, const ModelWeights& weights) : spec_(spec), w_(weights) {
+    rope_.style = spec.rope_style;
+    rope_.head_dim = spec.head_dim;
+    rope_.rope_dims = spec.rope_dims;
+    rope_.freq_base = spec.rope_freq_base;
+    rope_.freq_scale = spec.rope_freq_scale;
+}
+
+Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool,
+                           ForwardScratch& s) const {
+    const int64_t T = batch.size();
+    if (T == 0) return Status::ok();
+    for (int64_t t = 0; t < T; ++t) {
+        if (batch.tokens[t] < 0 || batch.tokens[t] >= spec_.n_vocab)
+            return Status::error(fmt::format("token id {} is outside the vocabulary (0..{})", batch.tokens[t],
+                                             spec_.n_vocab - 1));
+        if (batch.seq[t] < 0 || batch.seq[t] >= kv.n_seq())
+            return Status::error(fmt::format("sequence id {} is outside 0..{}", batch.seq[t], kv.n_seq() - 1));
+        if (batch.pos[t] < 0 || batch.pos[t] >= kv.n_ctx())
+            return Status::error(fmt::format("position {} is outside the context of {} tokens", batch.pos[t],
+                                             kv.n_ctx()));
+    }
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    s.x.resize(T * E);
+    s.cur.resize(T * E);
+    s.q.resize(T * spec_.q_dim());
+    s.k.resize(T * spec_.kv_dim());
+    s.v.resize(T * spec_.kv_dim());
+    s.attn.resize(T * spec_.q_dim());
+    s.gate.resize(T * F);
+    s.up.resize(T * F);
+    s.hidden.resize(T * F);
+    s.scores.resize(size_t(pool.size()) * kv.n_ctx());
+
+    embed(batch, s.x.data());
+    for (int64_t l = 0; l < spec_.n_layer; ++l) {
+        attention_block(l, batch, kv, pool, s);
+        ffn_block(l, T, pool, s);
+    }
+    output_head(batch, logits, pool, s);
+    return Status::ok();
+}
+
+void LlamaModel::embed(const Batch& batch, float* x) const {
+    const TypeTraits& tt = type_traits(w_.tok_embd.type);
+    for (int64_t t = 0; t < batch.size(); ++t)
+        tt.to_float(w_.tok_embd.row(batch.tokens[t]), x + t * spec_.n_embd, spec_.n_embd);
+}
+
+void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, ThreadPool& pool,
+                                 ForwardScratch& s) const {
+    const LayerWeights& L = w_.layers[l];
+    const int64_t T = batch.size(), E = spec_.n_embd, Q = spec_.q_dim(), KV = spec_.kv_dim();
+    const int64_t hd = spec_.head_dim;
+
+    for (int64_t t = 0; t < T; ++t) rms_norm(s.x.data() + t * E, L.attn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+    const MatmulOut qkv[] = {{&L.wq, s.q.data(), Q}, {&L.wk, s.k.data(), KV}, {&L.wv, s.v.data(), KV}};
+    matmul(qkv, s.cur.data(), E, T, pool, s.act);
+
+    // Biases, RoPE, and the new keys/values into the cache (F16).
+    pool.parallel_for(T, [&](int64_t b, int64_t e, int) {
+        for (int64_t t = b; t < e; ++t) {
+            float* q = s.q.data() + t * Q;
+            float* k = s.k.data() + t * KV;
+            float* v = s.v.data() + t * KV;
+            if (!L.bq.empty()) for (int64_t i = 0; i < Q; ++i) q[i] += L.bq[i];
+            if (!L.bk.empty()) for (int64_t i = 0; i < KV; ++i) k[i] += L.bk[i];
+            if (!L.bv.empty()) for (int64_t i = 0; i < KV; ++i) v[i] += L.bv[i];
+            rope(rope_, q, spec_.n_head, batch.pos[t]);
+            rope(rope_, k, spec_.n_head_kv, batch.pos[t]);
+            uint16_t* kc = kv.k(batch.seq[t], l) + int64_t(batch.pos[t]) * KV;
+            uint16_t* vc = kv.v(batch.seq[t], l) + int64_t(batch.pos[t]) * KV;
+            for (int64_t i = 0; i < KV; ++i) {
+                kc[i] = fp32_to_fp16(k[i]);
+                vc[i] = fp32_to_fp16(v[i]);
+            }
+        }
+    });
+
+    // Each (token, head) attends over its sequence's positions 0..pos (causal).
+    const AttendFn attend = attend_head_best();
+    const int64_t group = spec_.n_head / spec_.n_head_kv;
+    const float scale = 1.0f / std::sqrt(float(hd));
+    pool.parallel_for(T * spec_.n_head, [&](int64_t b, int64_t e, int tid) {
+        float* scores = s.scores.data() + int64_t(tid) * kv.n_ctx();
+        for (int64_t u = b; u < e; ++u) {
+            const int64_t t = u / spec_.n_head, h = u % spec_.n_head, g = h / group;
+            HeadAttention a;
+            a.q = s.q.data() + t * Q + h * hd;
+            a.k = kv.k(batch.seq[t], l) + g * hd;
+            a.v = kv.v(batch.seq[t], l) + g * hd;
+            a.kv_stride = KV;
+            a.n_kv = int64_t(batch.pos[t]) + 1;
+            a.head_dim = hd;
+            a.scale = scale;
+            a.out = s.attn.data() + t * Q + h * hd;
+            a.scores = scores;
+            attend(a);
+        }
+    });
+
+    const MatmulOut o[] = {{&L.wo, s.cur.data(), E}};
+    matmul(o, s.attn.data(), Q, T, pool, s.act);
+    for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
+}
+
+void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+    const LayerWeights& L = w_.layers[l];
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    for (int64_t t = 0; t < T; ++t) rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+    if (L.ffn_gate.present()) {
+        const MatmulOut gu[] = {{&L.ffn_gate, s.gate.data(), F}, {&L.ffn_up, s.up.data(), F}};
+        matmul(gu, s.cur.data(), E, T, pool, s.act);
+    } else {
+        const MatmulOut u[] = {{&L.ffn_up, s.up.data(), F}};
+        matmul(u, s.cur.data(), E, T, pool, s.act);
+    }
+    const bool gated = L.ffn_gate.present();
+    pool.parallel_for(T * F, [&](int64_t b, int64_t e, int) {
+        ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? s.gate.data() + b : nullptr, s.up.data() + b,
+                     s.hidden.data() + b, e - b);
+    }, 64);
+    const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
+    matmul(d, s.hidden.data(), F, T, pool, s.act);
+    for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
+}
+
+void LlamaModel::output_head(const Batch& batch, float* logits, ThreadPool& pool, ForwardScratch& s) const {
+    const int64_t E = spec_.n_embd;
+    const int64_t n_out = batch.n_logits();
+    if (n_out == 0) return;
+    s.out_rows.resize(n_out * E);
+    int64_t j = 0;
+    for (int64_t t = 0; t < batch.size(); ++t) {
+        if (!batch.logits[t]) continue;
+        rms_norm(s.x.data() + t * E, w_.output_norm.data(), E, spec_.norm_eps, s.out_rows.data() + j * E);
+        ++j;
+    }
+    const MatmulOut o[] = {{&w_.output, logits, spec_.n_vocab}};
+    matmul(o, s.out_rows.data(), E, n_out, pool, s.act);
+}
+
+}  // namespace locus

@@ -1,0 +1,48 @@
+// The llama-family forward pass on the CPU: RMSNorm, RoPE, grouped-query attention over the KV cache,
+// gated (or plain) FFN, residual stream. Architectures sharing it: llama, mistral, qwen2 (QKV biases), bamboo.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "cpu/matmul.h"
+#include "cpu/rope.h"
+#include "model/model_spec.h"
+#include "model/weights.h"
+#include "runtime/batch.h"
+#include "runtime/kv_cache.h"
+
+namespace locus {
+
+// Work buffers of one forward pass, grown to the largest batch seen.
+struct ForwardScratch {
+    AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
+    AlignedBuffer<float> scores;  // per thread: n_ctx floats
+    ActivationScratch act;
+};
+
+class LlamaModel {
+public:
+    LlamaModel(const ModelSpec& spec, const ModelWeights& weights);
+
+    // Runs the batch: writes each token's K/V at (seq, pos) and, for the tokens whose logits are wanted,
+    // writes their logits in batch order into `logits` (n_logits x n_vocab). Positions must be < n_ctx and
+    // every sequence's earlier positions must already be in the cache.
+    Status forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool, ForwardScratch& s) const;
+
+    const ModelSpec& spec() const { return spec_; }
+
+private:
+    void embed(const Batch& batch, float* x) const;
+    void attention_block(int64_t layer, const Batch& batch, KvCache& kv, ThreadPool& pool, ForwardScratch& s) const;
+    void ffn_block(int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+    void output_head(const Batch& batch, float* logits, ThreadPool& pool, ForwardScratch& s) const;
+
+    const ModelSpec& spec_;
+    const ModelWeights& w_;
+    RopeParams rope_;
+};
+
+}  // namespace locus

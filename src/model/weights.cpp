@@ -1,0 +1,123 @@
+#include "model/weights.h"
+
+#include <fmt/format.h>
+
+#include "gguf/gguf.h"
+
+namespace locus {
+namespace {
+
+class Binder {
+public:
+    Binder(const gguf::File& f) : f_(f) {}
+
+    Expected<Matrix> matrix(const std::string& name, int64_t cols, int64_t rows, bool required = true) {
+        const gguf::TensorInfo* t = f_.tensor(name);
+        if (!t) {
+            if (!required) return Matrix{};
+            return Status::error(fmt::format("{}: missing tensor '{}'", f_.path(), name));
+        }
+        if (t->shape.size() != 2 || t->shape[0] != cols || (rows > 0 && t->shape[1] != rows))
+            return Status::error(fmt::format("{}: tensor '{}' has shape {}, expected [{}, {}]", f_.path(), name,
+                                             shape_str(t->shape), cols, rows));
+        const TypeTraits& tt = type_traits(t->type);
+        if (!tt.can_compute || !tt.vec_dot)
+            return Status::error(fmt::format("{}: tensor '{}' has type {}, which Locus cannot compute with yet",
+                                             f_.path(), name, tt.name));
+        Matrix m;
+        m.name = name;
+        m.type = t->type;
+        m.cols = t->shape[0];
+        m.rows = t->shape[1];
+        m.row_bytes = row_bytes(tt, m.cols);
+        m.data = t->data;
+        return m;
+    }
+
+    Expected<std::vector<float>> vector(const std::string& name, int64_t n, bool required = true) {
+        const gguf::TensorInfo* t = f_.tensor(name);
+        if (!t) {
+            if (!required) return std::vector<float>{};
+            return Status::error(fmt::format("{}: missing tensor '{}'", f_.path(), name));
+        }
+        if (t->n_elements() != n || t->shape[0] != n)
+            return Status::error(fmt::format("{}: tensor '{}' has shape {}, expected [{}]", f_.path(), name,
+                                             shape_str(t->shape), n));
+        const TypeTraits& tt = type_traits(t->type);
+        if (!tt.to_float || n % tt.block_size != 0)
+            return Status::error(fmt::format("{}: tensor '{}' has unsupported type {} for a vector", f_.path(), name,
+                                             tt.name));
+        std::vector<float> v(n);
+        tt.to_float(t->data, v.data(), n);
+        return v;
+    }
+
+private:
+    static std::string shape_str(const std::vector<int64_t>& s) {
+        std::string r = "[";
+        for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+        return r + "]";
+    }
+    const gguf::File& f_;
+};
+
+}  // namespace
+
+Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
+    Binder b(file);
+    ModelWeights w;
+    {
+        auto te = b.matrix("token_embd.weight", spec.n_embd, 0);
+        if (!te) return te.status();
+        w.tok_embd = std::move(*te);
+        spec.n_vocab = w.tok_embd.rows;
+    }
+    auto on = b.vector("output_norm.weight", spec.n_embd);
+    if (!on) return on.status();
+    w.output_norm = std::move(*on);
+    auto out = b.matrix("output.weight", spec.n_embd, spec.n_vocab, false);
+    if (!out) return out.status();
+    w.output = out->present() ? std::move(*out) : w.tok_embd;
+
+    const int64_t E = spec.n_embd, Q = spec.q_dim(), KV = spec.kv_dim(), F = spec.n_ff;
+    w.layers.resize(spec.n_layer);
+    for (int64_t i = 0; i < spec.n_layer; ++i) {
+        LayerWeights& L = w.layers[i];
+        const std::string p = fmt::format("blk.{}.", i);
+        auto take_m = [&](Matrix& dst, const char* n, int64_t cols, int64_t rows, bool req = true) -> Status {
+            auto m = b.matrix(p + n, cols, rows, req);
+            if (!m) return m.status();
+            dst = std::move(*m);
+            return Status::ok();
+        };
+        auto take_v = [&](std::vector<float>& dst, const char* n, int64_t len, bool req = true) -> Status {
+            auto v = b.vector(p + n, len, req);
+            if (!v) return v.status();
+            dst = std::move(*v);
+            return Status::ok();
+        };
+        LOCUS_TRY(take_v(L.attn_norm, "attn_norm.weight", E));
+        LOCUS_TRY(take_m(L.wq, "attn_q.weight", E, Q));
+        LOCUS_TRY(take_m(L.wk, "attn_k.weight", E, KV));
+        LOCUS_TRY(take_m(L.wv, "attn_v.weight", E, KV));
+        LOCUS_TRY(take_m(L.wo, "attn_output.weight", Q, E));
+        LOCUS_TRY(take_v(L.bq, "attn_q.bias", Q, false));
+        LOCUS_TRY(take_v(L.bk, "attn_k.bias", KV, false));
+        LOCUS_TRY(take_v(L.bv, "attn_v.bias", KV, false));
+        LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
+        LOCUS_TRY(take_m(L.ffn_up, "ffn_up.weight", E, F));
+        LOCUS_TRY(take_m(L.ffn_gate, "ffn_gate.weight", E, F, spec.ffn_mode != FfnMode::seq));
+        LOCUS_TRY(take_m(L.ffn_down, "ffn_down.weight", F, E));
+    }
+    return w;
+}
+
+uint64_t weight_bytes(const ModelWeights& w) {
+    auto sz = [](const Matrix& m) { return m.present() ? uint64_t(m.row_bytes) * m.rows : 0; };
+    uint64_t total = sz(w.output);
+    for (const auto& L : w.layers)
+        total += sz(L.wq) + sz(L.wk) + sz(L.wv) + sz(L.wo) + sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down);
+    return total;
+}
+
+}  // namespace locus

@@ -1,0 +1,50 @@
+// Model weights bound by tensor name to the mapped file. Matrices stay in their file type; small vectors
+// (norms, biases) are converted to F32 once at load.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "model/model_spec.h"
+#include "quant/types.h"
+
+namespace locus {
+namespace gguf { class File; }
+
+// A 2-D weight: `rows` rows of `cols` elements (ggml: ne0 = cols), row-major in the file's type.
+struct Matrix {
+    std::string name;
+    DType type = DType::F32;
+    int64_t cols = 0;
+    int64_t rows = 0;
+    size_t row_bytes = 0;
+    const uint8_t* data = nullptr;
+
+    bool present() const { return data != nullptr; }
+    const uint8_t* row(int64_t r) const { return data + size_t(r) * row_bytes; }
+};
+
+struct LayerWeights {
+    std::vector<float> attn_norm;
+    Matrix wq, wk, wv, wo;
+    std::vector<float> bq, bk, bv;   // empty when the model has none
+    std::vector<float> ffn_norm;
+    Matrix ffn_gate, ffn_up, ffn_down;  // ffn_gate absent for SEQ models
+};
+
+struct ModelWeights {
+    Matrix tok_embd;
+    std::vector<float> output_norm;
+    Matrix output;  // tok_embd when the output head is tied
+    std::vector<LayerWeights> layers;
+};
+
+// Binds every tensor the spec needs; a missing tensor or a wrong shape or type is an error naming it.
+Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec);
+
+// Total bytes of the matrices (what a dense decode step reads).
+uint64_t weight_bytes(const ModelWeights& w);
+
+}  // namespace locus

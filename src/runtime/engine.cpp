@@ -1,0 +1,60 @@
+#include "runtime/engine.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <thread>
+
+namespace locus {
+
+int default_thread_count() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? int(n) : 1;
+}
+
+namespace {
+
+// Touches one byte per page of the tensor data so it is resident before the first token.
+void prefault(const gguf::File& f, const std::function<void(double)>& progress) {
+    const auto& ts = f.tensors();
+    uint64_t total = 0, done = 0;
+    for (const auto& t : ts) total += t.size_bytes;
+    volatile uint8_t sink = 0;
+    double last = -1;
+    for (const auto& t : ts) {
+        for (uint64_t off = 0; off < t.size_bytes; off += 4096) sink = sink + t.data[off];
+        done += t.size_bytes;
+        const double frac = total ? double(done) / double(total) : 1.0;
+        if (progress && frac - last >= 0.01) {
+            progress(frac);
+            last = frac;
+        }
+    }
+    if (progress) progress(1.0);
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
+    std::unique_ptr<Engine> e(new Engine());
+    auto file = gguf::File::open(opts.model_path);
+    if (!file) return file.status();
+    e->file_ = std::move(*file);
+    auto spec = read_model_spec(*e->file_);
+    if (!spec) return spec.status();
+    e->spec_ = std::move(*spec);
+    auto weights = bind_weights(*e->file_, e->spec_);
+    if (!weights) return weights.status();
+    e->weights_ = std::move(*weights);
+    auto tok = Tokenizer::from_gguf(*e->file_);
+    if (!tok) return tok.status();
+    e->tokenizer_ = std::make_unique<Tokenizer>(std::move(*tok));
+    if (e->tokenizer_->n_vocab() != e->spec_.n_vocab)
+        return Status::error(fmt::format("{}: tokenizer has {} tokens but token_embd.weight has {} rows",
+                                         opts.model_path, e->tokenizer_->n_vocab(), e->spec_.n_vocab));
+    e->model_ = std::make_unique<LlamaModel>(e->spec_, e->weights_);
+    e->pool_ = std::make_unique<ThreadPool>(opts.n_threads > 0 ? opts.n_threads : default_thread_count());
+    if (opts.prefault) prefault(*e->file_, opts.progress);
+    return e;
+}
+
+}  // namespace locus

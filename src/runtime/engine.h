@@ -1,0 +1,51 @@
+// A loaded model: the mapped file, its spec and weights, tokenizer and the thread pool that computes with it.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "gguf/gguf.h"
+#include "model/llama_model.h"
+#include "model/model_spec.h"
+#include "model/weights.h"
+#include "text/tokenizer.h"
+
+namespace locus {
+
+struct EngineOptions {
+    std::string model_path;
+    int n_threads = 0;  // 0: all hardware threads
+    // Reads every weight page once at load (so the first tokens do not stall on page faults);
+    // progress(fraction) is called while it does.
+    bool prefault = true;
+    std::function<void(double)> progress;
+};
+
+class Engine {
+public:
+    static Expected<std::unique_ptr<Engine>> load(const EngineOptions& opts);
+
+    const ModelSpec& spec() const { return spec_; }
+    const ModelWeights& weights() const { return weights_; }
+    const gguf::File& file() const { return *file_; }
+    const Tokenizer& tokenizer() const { return *tokenizer_; }
+    const LlamaModel& model() const { return *model_; }
+    ThreadPool& pool() { return *pool_; }
+    int n_threads() const { return pool_->size(); }
+
+private:
+    Engine() = default;
+    std::unique_ptr<gguf::File> file_;
+    ModelSpec spec_;
+    ModelWeights weights_;
+    std::unique_ptr<Tokenizer> tokenizer_;
+    std::unique_ptr<LlamaModel> model_;
+    std::unique_ptr<ThreadPool> pool_;
+};
+
+int default_thread_count();
+
+}  // namespace locus
