@@ -91,15 +91,15 @@ int synth(SynthArgs a) {
         return 1;
     }
     const TypeTraits* tt = nullptr;
+    DType type = DType::F32;
     for (uint32_t id = 0; id < 64; ++id) {
         const TypeTraits* t = find_type_traits(id);
-        if (t && a.type == t->name) tt = t;
+        if (t && a.type == t->name) { tt = t; type = DType(id); }
     }
     if (!tt || !tt->can_compute || !tt->from_float) {
         std::fprintf(stderr, "error: unknown or unsupported weight type '%s'\n", a.type.c_str());
         return 1;
     }
-    const DType type = DType(tt - find_type_traits(0));
     if (s.embd % s.heads || s.heads % s.heads_kv || s.embd % tt->block_size || s.ff % tt->block_size) {
         std::fprintf(stderr, "error: shape %lld/%lld with %lld heads does not fit type %s (block %lld)\n",
                      (long long)s.embd, (long long)s.ff, (long long)s.heads, tt->name, (long long)tt->block_size);
