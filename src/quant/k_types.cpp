@@ -1,13 +1,222 @@
-// Placeholder rows (layout facts only); the kernels are filled in by the quant work.
+// K-quant rows of the traits table: Q4_K, Q5_K, Q6_K with their activation type Q8_K (ggml layouts, see
+// k_blocks.h), plus layout-only rows for Q2_K and Q3_K. This file holds the scalar references (dequantise,
+// Q8_K quantise, dots); the weight quantisers are in k_quantize.cpp, the fast dots in dot_k_*.cpp.
+#include <cmath>
+#include <cstring>
+
+#include "core/cpu_features.h"
+#include "core/fp16.h"
+#include "quant/k_blocks.h"
 #include "quant/registry.h"
 
-namespace locus {
-void register_k_types(TypeTraits* t) {
-    t[int(DType::Q2_K)] = {"q2_K", 256, 84, true};
-    t[int(DType::Q3_K)] = {"q3_K", 256, 110, true};
-    t[int(DType::Q4_K)] = {"q4_K", 256, 144, true};
-    t[int(DType::Q5_K)] = {"q5_K", 256, 176, true};
-    t[int(DType::Q6_K)] = {"q6_K", 256, 210, true};
-    t[int(DType::Q8_K)] = {"q8_K", 256, 292, true};
+namespace locus::kq {
+namespace {
+
+// Round to nearest, ties to even, exactly like ggml's nearest_int (valid for |v| < 2^22).
+inline int nearest_int(float v) {
+    const float f = v + 12582912.0f;
+    int32_t i;
+    std::memcpy(&i, &f, 4);
+    return (i & 0x007fffff) - 0x00400000;
 }
+
+void dequantize_q4k(const void* src, float* y, int64_t n) {
+    const auto* b = static_cast<const BlockQ4K*>(src);
+    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+        const float d = fp16_to_fp32(b->d), dmin = fp16_to_fp32(b->dmin);
+        uint8_t sc[8], m[8];
+        unpack_scales_mins(b->scales, sc, m);
+        for (int c = 0; c < 4; ++c) {
+            const uint8_t* q = b->qs + 32 * c;
+            const float d0 = d * sc[2 * c], m0 = dmin * m[2 * c];
+            const float d1 = d * sc[2 * c + 1], m1 = dmin * m[2 * c + 1];
+            for (int l = 0; l < 32; ++l) y[l] = d0 * (q[l] & 0xF) - m0;
+            for (int l = 0; l < 32; ++l) y[32 + l] = d1 * (q[l] >> 4) - m1;
+            y += 64;
+        }
+    }
+}
+
+void dequantize_q5k(const void* src, float* y, int64_t n) {
+    const auto* b = static_cast<const BlockQ5K*>(src);
+    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+        const float d = fp16_to_fp32(b->d), dmin = fp16_to_fp32(b->dmin);
+        uint8_t sc[8], m[8];
+        unpack_scales_mins(b->scales, sc, m);
+        for (int c = 0; c < 4; ++c) {
+            const uint8_t* q = b->qs + 32 * c;
+            const float d0 = d * sc[2 * c], m0 = dmin * m[2 * c];
+            const float d1 = d * sc[2 * c + 1], m1 = dmin * m[2 * c + 1];
+            for (int l = 0; l < 32; ++l) {
+                const int h = (b->qh[l] >> (2 * c)) & 1;
+                y[l] = d0 * ((q[l] & 0xF) | (h << 4)) - m0;
+            }
+            for (int l = 0; l < 32; ++l) {
+                const int h = (b->qh[l] >> (2 * c + 1)) & 1;
+                y[32 + l] = d1 * ((q[l] >> 4) | (h << 4)) - m1;
+            }
+            y += 64;
+        }
+    }
+}
+
+// The 6-bit quant (0..63) of element e of a Q6_K block.
+inline int q6k_quant(const BlockQ6K& b, int e) {
+    const int half = e / 128, r = e % 128, l = r % 32, part = r / 32;  // part 0..3 as in k_blocks.h
+    const uint8_t* ql = b.ql + 64 * half;
+    const uint8_t* qh = b.qh + 32 * half;
+    const int lo = (part & 1) ? ql[l + 32] : ql[l];
+    const int nib = (part & 2) ? (lo >> 4) : (lo & 0xF);
+    return nib | (((qh[l] >> (2 * part)) & 3) << 4);
+}
+
+void dequantize_q6k(const void* src, float* y, int64_t n) {
+    const auto* b = static_cast<const BlockQ6K*>(src);
+    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+        const float d = fp16_to_fp32(b->d);
+        for (int e = 0; e < QK_K; ++e) y[e] = d * b->scales[e / 16] * (q6k_quant(*b, e) - 32);
+        y += QK_K;
+    }
+}
+
+void dequantize_q8k(const void* src, float* y, int64_t n) {
+    const auto* b = static_cast<const BlockQ8K*>(src);
+    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+        for (int e = 0; e < QK_K; ++e) y[e] = b->d * b->qs[e];
+        y += QK_K;
+    }
+}
+
+}  // namespace
+
+// ggml's quantize_row_q8_K: d = max / -127 where max is the (first) element of largest magnitude.
+void quantize_q8k_scalar(const float* x, void* dst, int64_t n) {
+    auto* b = static_cast<BlockQ8K*>(dst);
+    for (int64_t i = 0; i < n / QK_K; ++i, ++b, x += QK_K) {
+        float amax = 0, max = 0;
+        for (int e = 0; e < QK_K; ++e) {
+            if (std::fabs(x[e]) > amax) { amax = std::fabs(x[e]); max = x[e]; }
+        }
+        if (amax == 0) {
+            std::memset(b, 0, sizeof(*b));
+            continue;
+        }
+        const float iscale = -127.0f / max;
+        for (int e = 0; e < QK_K; ++e) {
+            const int v = nearest_int(iscale * x[e]);
+            b->qs[e] = int8_t(v < 127 ? v : 127);
+        }
+        for (int g = 0; g < QK_K / 16; ++g) {
+            int s = 0;
+            for (int e = 0; e < 16; ++e) s += b->qs[16 * g + e];
+            b->bsums[g] = int16_t(s);
+        }
+        b->d = 1 / iscale;
+    }
+}
+
+// Integer sums per sub-block, scaled by the 6-bit scales; the mins enter through the Q8_K group sums.
+float dot_q4k_q8k_scalar(int64_t n, const void* w, const void* x) {
+    const auto* a = static_cast<const BlockQ4K*>(w);
+    const auto* b = static_cast<const BlockQ8K*>(x);
+    float sum = 0;
+    for (int64_t i = 0; i < n / QK_K; ++i, ++a, ++b) {
+        uint8_t sc[8], m[8];
+        unpack_scales_mins(a->scales, sc, m);
+        int32_t isum = 0, msum = 0;
+        for (int c = 0; c < 4; ++c) {
+            const uint8_t* q = a->qs + 32 * c;
+            const int8_t* y = b->qs + 64 * c;
+            int32_t s0 = 0, s1 = 0;
+            for (int l = 0; l < 32; ++l) {
+                s0 += (q[l] & 0xF) * y[l];
+                s1 += (q[l] >> 4) * y[32 + l];
+            }
+            isum += sc[2 * c] * s0 + sc[2 * c + 1] * s1;
+        }
+        for (int j = 0; j < 8; ++j) msum += m[j] * (b->bsums[2 * j] + b->bsums[2 * j + 1]);
+        sum += fp16_to_fp32(a->d) * b->d * float(isum) - fp16_to_fp32(a->dmin) * b->d * float(msum);
+    }
+    return sum;
+}
+
+float dot_q5k_q8k_scalar(int64_t n, const void* w, const void* x) {
+    const auto* a = static_cast<const BlockQ5K*>(w);
+    const auto* b = static_cast<const BlockQ8K*>(x);
+    float sum = 0;
+    for (int64_t i = 0; i < n / QK_K; ++i, ++a, ++b) {
+        uint8_t sc[8], m[8];
+        unpack_scales_mins(a->scales, sc, m);
+        int32_t isum = 0, msum = 0;
+        for (int c = 0; c < 4; ++c) {
+            const uint8_t* q = a->qs + 32 * c;
+            const int8_t* y = b->qs + 64 * c;
+            int32_t s0 = 0, s1 = 0;
+            for (int l = 0; l < 32; ++l) {
+                s0 += ((q[l] & 0xF) | (((a->qh[l] >> (2 * c)) & 1) << 4)) * y[l];
+                s1 += ((q[l] >> 4) | (((a->qh[l] >> (2 * c + 1)) & 1) << 4)) * y[32 + l];
+            }
+            isum += sc[2 * c] * s0 + sc[2 * c + 1] * s1;
+        }
+        for (int j = 0; j < 8; ++j) msum += m[j] * (b->bsums[2 * j] + b->bsums[2 * j + 1]);
+        sum += fp16_to_fp32(a->d) * b->d * float(isum) - fp16_to_fp32(a->dmin) * b->d * float(msum);
+    }
+    return sum;
+}
+
+// Sum over groups of scale * sum((q - 32) * y); |partial sums| < 2^27, so int32 is exact.
+float dot_q6k_q8k_scalar(int64_t n, const void* w, const void* x) {
+    const auto* a = static_cast<const BlockQ6K*>(w);
+    const auto* b = static_cast<const BlockQ8K*>(x);
+    float sum = 0;
+    for (int64_t i = 0; i < n / QK_K; ++i, ++a, ++b) {
+        int32_t isum = 0;
+        for (int g = 0; g < QK_K / 16; ++g) {
+            int32_t s = 0;
+            for (int e = 16 * g; e < 16 * g + 16; ++e) s += (q6k_quant(*a, e) - 32) * b->qs[e];
+            isum += a->scales[g] * s;
+        }
+        sum += fp16_to_fp32(a->d) * b->d * float(isum);
+    }
+    return sum;
+}
+
+}  // namespace locus::kq
+
+namespace locus {
+
+void register_k_types(TypeTraits* t) {
+    using namespace kq;
+
+    t[int(DType::Q2_K)] = {"q2_K", 256, sizeof(BlockQ2K), true};
+    t[int(DType::Q3_K)] = {"q3_K", 256, sizeof(BlockQ3K), true};
+
+    TypeTraits q4{"q4_K", QK_K, sizeof(BlockQ4K), true, true, DType::Q8_K};
+    q4.to_float = dequantize_q4k;
+    q4.from_float = quantize_q4k;
+    q4.vec_dot_scalar = dot_q4k_q8k_scalar;
+    q4.vec_dot_by_isa[0] = dot_q4k_q8k_scalar;
+    t[int(DType::Q4_K)] = q4;
+
+    TypeTraits q5{"q5_K", QK_K, sizeof(BlockQ5K), true, true, DType::Q8_K};
+    q5.to_float = dequantize_q5k;
+    q5.from_float = quantize_q5k;
+    q5.vec_dot_scalar = dot_q5k_q8k_scalar;
+    q5.vec_dot_by_isa[0] = dot_q5k_q8k_scalar;
+    t[int(DType::Q5_K)] = q5;
+
+    TypeTraits q6{"q6_K", QK_K, sizeof(BlockQ6K), true, true, DType::Q8_K};
+    q6.to_float = dequantize_q6k;
+    q6.from_float = quantize_q6k;
+    q6.vec_dot_scalar = dot_q6k_q8k_scalar;
+    q6.vec_dot_by_isa[0] = dot_q6k_q8k_scalar;
+    t[int(DType::Q6_K)] = q6;
+
+    // Activation type only: no dot of its own.
+    TypeTraits q8{"q8_K", QK_K, sizeof(BlockQ8K), true, false, DType::Q8_K};
+    q8.to_float = dequantize_q8k;
+    q8.from_float = quantize_q8k_scalar;
+    t[int(DType::Q8_K)] = q8;
+}
+
 }  // namespace locus
