@@ -88,9 +88,14 @@ void fill(TypeTraits& t, const char* name, size_t bytes, ToFloatFn to_float, Fro
 
 void register_float_types(TypeTraits* t) {
     using namespace floatk;
-    fill(t[int(DType::F32)], "f32", 4, f32_to_float, f32_from_float, vec_dot_f32_scalar, nullptr, nullptr);
-    fill(t[int(DType::F16)], "f16", 2, f16_to_float, f16_from_float, vec_dot_f16_scalar, nullptr, nullptr);
-    fill(t[int(DType::BF16)], "bf16", 2, bf16_to_float, bf16_from_float, vec_dot_bf16_scalar, nullptr, nullptr);
+    // Row conversions with F16C where allowed (same results as the scalar loops).
+    const bool vec = best_isa() != Isa::scalar;
+    fill(t[int(DType::F32)], "f32", 4, f32_to_float, f32_from_float, vec_dot_f32_scalar, vec_dot_f32_avx2,
+         vec_dot_f32_avx512);
+    fill(t[int(DType::F16)], "f16", 2, vec ? f16_to_f32_avx2 : f16_to_float, vec ? f32_to_f16_avx2 : f16_from_float,
+         vec_dot_f16_scalar, vec_dot_f16_avx2, vec_dot_f16_avx512);
+    fill(t[int(DType::BF16)], "bf16", 2, vec ? bf16_to_f32_avx2 : bf16_to_float,
+         vec ? f32_to_bf16_avx2 : bf16_from_float, vec_dot_bf16_scalar, vec_dot_bf16_avx2, vec_dot_bf16_avx512);
 }
 
 }  // namespace locus
