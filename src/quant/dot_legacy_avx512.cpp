@@ -5,6 +5,7 @@
 #include "quant/legacy_kernels.h"
 
 namespace locus::legacy {
+using v512::dot_blocks;
 
 float vec_dot_q4_0_avx512(int64_t n, const void* w, const void* x) { return dot_blocks<BlockQ4_0, BlockQ8_0>(n, w, x); }
 float vec_dot_q4_1_avx512(int64_t n, const void* w, const void* x) { return dot_blocks<BlockQ4_1, BlockQ8_1>(n, w, x); }

@@ -16,7 +16,7 @@
 #error "define LOCUS_VNNI to 0 or 1 before including dot_legacy_avx512_inl.h"
 #endif
 
-namespace locus::legacy {
+namespace locus::legacy::v512 {
 namespace {
 
 inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
@@ -130,4 +130,4 @@ float dot_blocks(int64_t n, const void* wv, const void* xv) {
 }
 
 }  // namespace
-}  // namespace locus::legacy
+}  // namespace locus::legacy::v512
