@@ -2,9 +2,9 @@
 //
 // All three dot against F32 activations (vec_dot_type F32). For F16 this differs from ggml, which rounds the
 // activations to F16 first: converting the weights with F16C instead keeps the activations exact, and costs
-// nothing measurable since decode is bound by reading the weights. BF16 likewise (see vec_dot_bf16_* below:
-// widening BF16 to F32 is a shift, so F32 activations match VDPBF16PS speed on memory-bound rows while
-// keeping the activations exact).
+// little since decode is bound by reading the weights. BF16 likewise: widening BF16 to F32 is a shift, and
+// the activations stay exact. (A VDPBF16PS version with BF16 activations is not built; it has not been
+// measured against this one.)
 #include <cstring>
 
 #include "core/cpu_features.h"
