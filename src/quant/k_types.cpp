@@ -187,6 +187,12 @@ namespace locus {
 
 void register_k_types(TypeTraits* t) {
     using namespace kq;
+    const CpuFeatures& cpu = cpu_features();
+    const Isa isa = best_isa();
+    const bool use512 = cpu.avx512 && isa == Isa::avx512;
+    const bool use2 = cpu.avx2 && int(isa) >= int(Isa::avx2);
+    // The AVX-512 slot holds the VNNI kernels where the CPU has VNNI, else the plain AVX-512BW ones.
+    const bool vnni = cpu.avx512_vnni;
 
     t[int(DType::Q2_K)] = {"q2_K", 256, sizeof(BlockQ2K), true};
     t[int(DType::Q3_K)] = {"q3_K", 256, sizeof(BlockQ3K), true};
@@ -196,6 +202,8 @@ void register_k_types(TypeTraits* t) {
     q4.from_float = quantize_q4k;
     q4.vec_dot_scalar = dot_q4k_q8k_scalar;
     q4.vec_dot_by_isa[0] = dot_q4k_q8k_scalar;
+    q4.vec_dot_by_isa[1] = dot_q4k_q8k_avx2;
+    q4.vec_dot_by_isa[2] = vnni ? dot_q4k_q8k_avx512vnni : dot_q4k_q8k_avx512;
     t[int(DType::Q4_K)] = q4;
 
     TypeTraits q5{"q5_K", QK_K, sizeof(BlockQ5K), true, true, DType::Q8_K};
@@ -203,6 +211,8 @@ void register_k_types(TypeTraits* t) {
     q5.from_float = quantize_q5k;
     q5.vec_dot_scalar = dot_q5k_q8k_scalar;
     q5.vec_dot_by_isa[0] = dot_q5k_q8k_scalar;
+    q5.vec_dot_by_isa[1] = dot_q5k_q8k_avx2;
+    q5.vec_dot_by_isa[2] = vnni ? dot_q5k_q8k_avx512vnni : dot_q5k_q8k_avx512;
     t[int(DType::Q5_K)] = q5;
 
     TypeTraits q6{"q6_K", QK_K, sizeof(BlockQ6K), true, true, DType::Q8_K};
@@ -210,12 +220,15 @@ void register_k_types(TypeTraits* t) {
     q6.from_float = quantize_q6k;
     q6.vec_dot_scalar = dot_q6k_q8k_scalar;
     q6.vec_dot_by_isa[0] = dot_q6k_q8k_scalar;
+    q6.vec_dot_by_isa[1] = dot_q6k_q8k_avx2;
+    q6.vec_dot_by_isa[2] = vnni ? dot_q6k_q8k_avx512vnni : dot_q6k_q8k_avx512;
     t[int(DType::Q6_K)] = q6;
 
-    // Activation type only: no dot of its own.
+    // Activation type only: no dot of its own. Quantised once per activation vector, so the fast version
+    // is picked here (all versions give identical blocks).
     TypeTraits q8{"q8_K", QK_K, sizeof(BlockQ8K), true, false, DType::Q8_K};
     q8.to_float = dequantize_q8k;
-    q8.from_float = quantize_q8k_scalar;
+    q8.from_float = use512 ? quantize_q8k_avx512 : use2 ? quantize_q8k_avx2 : quantize_q8k_scalar;
     t[int(DType::Q8_K)] = q8;
 }
 
