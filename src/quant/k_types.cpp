@@ -60,21 +60,27 @@ void dequantize_q5k(const void* src, float* y, int64_t n) {
     }
 }
 
-// The 6-bit quant (0..63) of element e of a Q6_K block.
-inline int q6k_quant(const BlockQ6K& b, int e) {
-    const int half = e / 128, r = e % 128, l = r % 32, part = r / 32;  // part 0..3 as in k_blocks.h
-    const uint8_t* ql = b.ql + 64 * half;
-    const uint8_t* qh = b.qh + 32 * half;
-    const int lo = (part & 1) ? ql[l + 32] : ql[l];
-    const int nib = (part & 2) ? (lo >> 4) : (lo & 0xF);
-    return nib | (((qh[l] >> (2 * part)) & 3) << 4);
+// The 256 quants of a Q6_K block, offset removed (q - 32 in [-32, 31]), in element order.
+inline void unpack_q6k(const BlockQ6K& b, int8_t* q) {
+    for (int h = 0; h < 2; ++h, q += 128) {
+        const uint8_t* ql = b.ql + 64 * h;
+        const uint8_t* qh = b.qh + 32 * h;
+        for (int l = 0; l < 32; ++l) {
+            q[l] = int8_t(((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32);
+            q[l + 32] = int8_t(((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+            q[l + 64] = int8_t(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+            q[l + 96] = int8_t(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+        }
+    }
 }
 
 void dequantize_q6k(const void* src, float* y, int64_t n) {
     const auto* b = static_cast<const BlockQ6K*>(src);
+    int8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
         const float d = fp16_to_fp32(b->d);
-        for (int e = 0; e < QK_K; ++e) y[e] = d * b->scales[e / 16] * (q6k_quant(*b, e) - 32);
+        unpack_q6k(*b, q);
+        for (int e = 0; e < QK_K; ++e) y[e] = d * b->scales[e / 16] * q[e];
         y += QK_K;
     }
 }
@@ -169,11 +175,13 @@ float dot_q6k_q8k_scalar(int64_t n, const void* w, const void* x) {
     const auto* a = static_cast<const BlockQ6K*>(w);
     const auto* b = static_cast<const BlockQ8K*>(x);
     float sum = 0;
+    int8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, ++a, ++b) {
+        unpack_q6k(*a, q);
         int32_t isum = 0;
         for (int g = 0; g < QK_K / 16; ++g) {
             int32_t s = 0;
-            for (int e = 16 * g; e < 16 * g + 16; ++e) s += (q6k_quant(*a, e) - 32) * b->qs[e];
+            for (int e = 16 * g; e < 16 * g + 16; ++e) s += q[e] * b->qs[e];
             isum += a->scales[g] * s;
         }
         sum += fp16_to_fp32(a->d) * b->d * float(isum);
