@@ -20,6 +20,10 @@ enum class ValueType : uint32_t {
     STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
 };
 const char* value_type_name(ValueType t);
+// Scalar classes of value types (STRING, ARRAY and BOOL are in none of them).
+bool is_unsigned_type(ValueType t);
+bool is_signed_type(ValueType t);
+bool is_float_type(ValueType t);
 
 // One metadata value. Scalars are kept widened (integers in i64/u64, floats in f64) next to their original
 // type; arrays keep their element type and hold either strings or scalars (nested arrays are allowed).
@@ -48,6 +52,8 @@ struct Value {
     static Value make_string_array(const std::vector<std::string>& v);
     static Value make_f32_array(const std::vector<float>& v);
     static Value make_i32_array(const std::vector<int32_t>& v);
+
+    friend bool operator==(const Value&, const Value&) = default;
 };
 
 struct TensorInfo {
@@ -112,17 +118,25 @@ private:
 };
 
 // Builds a GGUF v3 (or PWRI) file. Tensors are written in the order added, each aligned to `alignment`.
+// Misuse that only a programming error can cause (an alignment that is not a power of two, a Value whose
+// array elements do not match its elem_type) aborts; problems with tensors are returned as errors.
 class Writer {
 public:
     void set_powerinfer(bool on) { powerinfer_ = on; }
+    // Also stores `general.alignment`. `a` must be a power of two that fits 32 bits.
     void set_alignment(uint64_t a);
-    // Adds or replaces a key (insertion order is kept).
+    // Adds or replaces a key (insertion order is kept). Setting `general.alignment` sets the alignment.
     void set(std::string key, Value v);
     // `data` is copied; its size must equal the type's row bytes times the rows of `shape`.
     Status add_tensor(std::string name, DType type, std::vector<int64_t> shape, const void* data, size_t size);
     // Tensor whose bytes are produced later by `fill` while writing (for models too large to hold in memory).
+    // `fill` gets the whole tensor at once, in one buffer reused from tensor to tensor.
     Status add_tensor_lazy(std::string name, DType type, std::vector<int64_t> shape,
                            std::function<void(uint8_t* dst, size_t size)> fill);
+    // Tensor whose bytes are produced piecewise while writing: `fill(dst, offset, n)` writes bytes
+    // [offset, offset + n) of the tensor. Memory use stays bounded by one chunk however large the tensor is.
+    Status add_tensor_chunked(std::string name, DType type, std::vector<int64_t> shape,
+                              std::function<void(uint8_t* dst, uint64_t offset, size_t n)> fill);
     Status write(const std::string& path) const;
     std::vector<uint8_t> to_bytes() const;
 
@@ -133,8 +147,12 @@ private:
         std::vector<int64_t> shape;
         std::vector<uint8_t> bytes;
         std::function<void(uint8_t*, size_t)> fill;
+        std::function<void(uint8_t*, uint64_t, size_t)> fill_chunk;
         size_t size = 0;
     };
+    using Sink = std::function<bool(const void* data, size_t size)>;
+    Status add_pending(Pending p);
+    Status emit(const Sink& out) const;
     bool powerinfer_ = false;
     uint64_t alignment_ = 32;
     std::vector<std::pair<std::string, Value>> kv_;
