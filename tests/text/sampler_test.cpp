@@ -157,3 +157,30 @@ TEST(Sampler, TemperatureSharpens) {
 
 }  // namespace
 }  // namespace locus::text
+
+namespace locus::text {
+namespace {
+
+// Without top-k the sampler drops min-p's tail before sorting; that must not change what is drawn. Compare
+// with top-k = n - 1 (the sorted path), where the one token cut is far below the min-p threshold anyway.
+TEST(Sampler, MinPShortcutMatchesSortedPath) {
+    const int n = 5000;
+    std::vector<float> logits(n);
+    for (int i = 0; i < n; ++i) logits[i] = 4.0f * std::sin(i * 1.7f) + 0.001f * i;
+    logits[123] = -100.0f;  // the lowest: what top-k = n - 1 removes
+    for (float top_p : {1.0f, 0.9f, 0.5f}) {
+        SamplerParams p;
+        p.temperature = 0.9f;
+        p.top_p = top_p;
+        p.min_p = 0.05f;
+        p.seed = 11;
+        p.top_k = 0;
+        Sampler a(p);
+        p.top_k = n - 1;
+        Sampler b(p);
+        for (int i = 0; i < 300; ++i) ASSERT_EQ(a.sample(logits.data(), n), b.sample(logits.data(), n)) << top_p;
+    }
+}
+
+}  // namespace
+}  // namespace locus::text
