@@ -240,7 +240,7 @@ Status File::parse() {
 
     if (const Value* a = find("general.alignment")) {
         if (!a->is_integer())
-            return fail("general.alignment is a " + describe(*a) + ", expected an unsigned integer");
+            return fail("general.alignment is a " + describe(*a) + ", expected a uint32");
         const std::optional<int64_t> align = a->as_int();
         if (!align || *align <= 0 || *align > int64_t(UINT32_MAX) || !std::has_single_bit(uint64_t(*align)))
             return fail("general.alignment must be a power of two that fits 32 bits");

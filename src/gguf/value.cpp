@@ -1,3 +1,4 @@
+// Metadata values: type names, numeric conversions and constructors.
 #include <cmath>
 #include <limits>
 

@@ -60,21 +60,27 @@ void dequantize_q5k(const void* src, float* y, int64_t n) {
     }
 }
 
-// The 6-bit quant (0..63) of element e of a Q6_K block.
-inline int q6k_quant(const BlockQ6K& b, int e) {
-    const int half = e / 128, r = e % 128, l = r % 32, part = r / 32;  // part 0..3 as in k_blocks.h
-    const uint8_t* ql = b.ql + 64 * half;
-    const uint8_t* qh = b.qh + 32 * half;
-    const int lo = (part & 1) ? ql[l + 32] : ql[l];
-    const int nib = (part & 2) ? (lo >> 4) : (lo & 0xF);
-    return nib | (((qh[l] >> (2 * part)) & 3) << 4);
+// The 256 quants of a Q6_K block, offset removed (q - 32 in [-32, 31]), in element order.
+inline void unpack_q6k(const BlockQ6K& b, int8_t* q) {
+    for (int h = 0; h < 2; ++h, q += 128) {
+        const uint8_t* ql = b.ql + 64 * h;
+        const uint8_t* qh = b.qh + 32 * h;
+        for (int l = 0; l < 32; ++l) {
+            q[l] = int8_t(((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32);
+            q[l + 32] = int8_t(((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+            q[l + 64] = int8_t(((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+            q[l + 96] = int8_t(((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+        }
+    }
 }
 
 void dequantize_q6k(const void* src, float* y, int64_t n) {
     const auto* b = static_cast<const BlockQ6K*>(src);
+    int8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
         const float d = fp16_to_fp32(b->d);
-        for (int e = 0; e < QK_K; ++e) y[e] = d * b->scales[e / 16] * (q6k_quant(*b, e) - 32);
+        unpack_q6k(*b, q);
+        for (int e = 0; e < QK_K; ++e) y[e] = d * b->scales[e / 16] * q[e];
         y += QK_K;
     }
 }
@@ -169,11 +175,13 @@ float dot_q6k_q8k_scalar(int64_t n, const void* w, const void* x) {
     const auto* a = static_cast<const BlockQ6K*>(w);
     const auto* b = static_cast<const BlockQ8K*>(x);
     float sum = 0;
+    int8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; ++i, ++a, ++b) {
+        unpack_q6k(*a, q);
         int32_t isum = 0;
         for (int g = 0; g < QK_K / 16; ++g) {
             int32_t s = 0;
-            for (int e = 16 * g; e < 16 * g + 16; ++e) s += (q6k_quant(*a, e) - 32) * b->qs[e];
+            for (int e = 16 * g; e < 16 * g + 16; ++e) s += q[e] * b->qs[e];
             isum += a->scales[g] * s;
         }
         sum += fp16_to_fp32(a->d) * b->d * float(isum);
@@ -187,6 +195,12 @@ namespace locus {
 
 void register_k_types(TypeTraits* t) {
     using namespace kq;
+    const CpuFeatures& cpu = cpu_features();
+    const Isa isa = best_isa();
+    const bool use512 = cpu.avx512 && isa == Isa::avx512;
+    const bool use2 = cpu.avx2 && int(isa) >= int(Isa::avx2);
+    // The AVX-512 slot holds the VNNI kernels where the CPU has VNNI, else the plain AVX-512BW ones.
+    const bool vnni = cpu.avx512_vnni;
 
     t[int(DType::Q2_K)] = {"q2_K", 256, sizeof(BlockQ2K), true};
     t[int(DType::Q3_K)] = {"q3_K", 256, sizeof(BlockQ3K), true};
@@ -196,6 +210,8 @@ void register_k_types(TypeTraits* t) {
     q4.from_float = quantize_q4k;
     q4.vec_dot_scalar = dot_q4k_q8k_scalar;
     q4.vec_dot_by_isa[0] = dot_q4k_q8k_scalar;
+    q4.vec_dot_by_isa[1] = dot_q4k_q8k_avx2;
+    q4.vec_dot_by_isa[2] = vnni ? dot_q4k_q8k_avx512vnni : dot_q4k_q8k_avx512;
     t[int(DType::Q4_K)] = q4;
 
     TypeTraits q5{"q5_K", QK_K, sizeof(BlockQ5K), true, true, DType::Q8_K};
@@ -203,6 +219,8 @@ void register_k_types(TypeTraits* t) {
     q5.from_float = quantize_q5k;
     q5.vec_dot_scalar = dot_q5k_q8k_scalar;
     q5.vec_dot_by_isa[0] = dot_q5k_q8k_scalar;
+    q5.vec_dot_by_isa[1] = dot_q5k_q8k_avx2;
+    q5.vec_dot_by_isa[2] = vnni ? dot_q5k_q8k_avx512vnni : dot_q5k_q8k_avx512;
     t[int(DType::Q5_K)] = q5;
 
     TypeTraits q6{"q6_K", QK_K, sizeof(BlockQ6K), true, true, DType::Q8_K};
@@ -210,12 +228,15 @@ void register_k_types(TypeTraits* t) {
     q6.from_float = quantize_q6k;
     q6.vec_dot_scalar = dot_q6k_q8k_scalar;
     q6.vec_dot_by_isa[0] = dot_q6k_q8k_scalar;
+    q6.vec_dot_by_isa[1] = dot_q6k_q8k_avx2;
+    q6.vec_dot_by_isa[2] = vnni ? dot_q6k_q8k_avx512vnni : dot_q6k_q8k_avx512;
     t[int(DType::Q6_K)] = q6;
 
-    // Activation type only: no dot of its own.
+    // Activation type only: no dot of its own. Quantised once per activation vector, so the fast version
+    // is picked here (all versions give identical blocks).
     TypeTraits q8{"q8_K", QK_K, sizeof(BlockQ8K), true, false, DType::Q8_K};
     q8.to_float = dequantize_q8k;
-    q8.from_float = quantize_q8k_scalar;
+    q8.from_float = use512 ? quantize_q8k_avx512 : use2 ? quantize_q8k_avx2 : quantize_q8k_scalar;
     t[int(DType::Q8_K)] = q8;
 }
 

@@ -312,7 +312,7 @@ FromFloatFn pick_q8_quantizer(FromFloatFn scalar, FromFloatFn avx2, FromFloatFn 
 
 void register_legacy_types(TypeTraits* t) {
     using namespace legacy;
-#define LOCUS_DOTS(ty) {vec_dot_##ty##_scalar, nullptr, nullptr, nullptr}
+#define LOCUS_DOTS(ty) {vec_dot_##ty##_scalar, vec_dot_##ty##_avx2, vec_dot_##ty##_avx512, vec_dot_##ty##_avx512vnni}
     fill(t[int(DType::Q4_0)], "q4_0", sizeof(BlockQ4_0), DType::Q8_0, to_float_q4_0, from_float_q4_0,
          LOCUS_DOTS(q4_0));
     fill(t[int(DType::Q4_1)], "q4_1", sizeof(BlockQ4_1), DType::Q8_1, to_float_q4_1, from_float_q4_1,
@@ -321,8 +321,8 @@ void register_legacy_types(TypeTraits* t) {
          LOCUS_DOTS(q5_0));
     fill(t[int(DType::Q5_1)], "q5_1", sizeof(BlockQ5_1), DType::Q8_1, to_float_q5_1, from_float_q5_1,
          LOCUS_DOTS(q5_1));
-    const FromFloatFn q8_0 = pick_q8_quantizer(quantize_q8_0_scalar, quantize_q8_0_scalar, quantize_q8_0_scalar);
-    const FromFloatFn q8_1 = pick_q8_quantizer(quantize_q8_1_scalar, quantize_q8_1_scalar, quantize_q8_1_scalar);
+    const FromFloatFn q8_0 = pick_q8_quantizer(quantize_q8_0_scalar, quantize_q8_0_avx2, quantize_q8_0_avx512);
+    const FromFloatFn q8_1 = pick_q8_quantizer(quantize_q8_1_scalar, quantize_q8_1_avx2, quantize_q8_1_avx512);
     fill(t[int(DType::Q8_0)], "q8_0", sizeof(BlockQ8_0), DType::Q8_0, to_float_q8_0, q8_0, LOCUS_DOTS(q8_0));
     // Q8_1 is an activation type only: no dot of its own (as in ggml).
     fill(t[int(DType::Q8_1)], "q8_1", sizeof(BlockQ8_1), DType::Q8_1, to_float_q8_1, q8_1, {});

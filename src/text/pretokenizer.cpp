@@ -84,8 +84,10 @@ std::vector<std::string_view> PreTokenizer::split(std::string_view text) const {
             const auto* subj = reinterpret_cast<PCRE2_SPTR>(s.data());
             size_t pos = 0, gap = 0;
             while (pos < s.size()) {
-                const int rc = pcre2_match(re->code, subj, s.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-                if (rc < 0) break;  // no more matches (or a match error: keep the rest as one gap)
+                int rc = pcre2_match(re->code, subj, s.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
+                if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)  // e.g. JIT stack exhausted: use the interpreter
+                    rc = pcre2_match(re->code, subj, s.size(), pos, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md, nullptr);
+                if (rc < 0) break;  // no more matches: the rest is one gap
                 const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
                 const size_t b = ov[0], e = ov[1];
                 if (e == b) {  // empty match: step over one character

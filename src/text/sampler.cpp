@@ -47,11 +47,25 @@ int32_t Sampler::sample(const float* logits, int n_vocab) {
 
     // top-k (k >= n keeps everything, but still sorts: the later steps want descending order)
     size_t n = cand_.size();
+    double top_p_sum = 0;  // softmax denominator over all candidates after top-k, for top-p
     if (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < n) {
         n = static_cast<size_t>(p_.top_k);
         std::partial_sort(cand_.begin(), cand_.begin() + n, cand_.end(), desc);
         cand_.resize(n);
     } else {
+        // Without top-k, min-p's cut (relative to the best logit, which top-p always keeps) removes a tail of
+        // the sorted order whatever top-p does, so drop that tail before sorting; top-p then uses the sum over
+        // all candidates. Same result as sorting everything, without sorting a whole large vocabulary.
+        const float mx = std::max_element(cand_.begin(), cand_.end(), [](const Cand& a, const Cand& b) {
+                             return a.logit < b.logit;
+                         })->logit;
+        if (p_.top_p < 1.0f)
+            for (const auto& c : cand_) top_p_sum += std::exp(static_cast<double>(c.logit - mx));
+        if (p_.min_p > 0.0f) {
+            const float cut = mx + std::log(p_.min_p);
+            cand_.erase(std::remove_if(cand_.begin(), cand_.end(), [&](const Cand& c) { return c.logit < cut; }),
+                        cand_.end());
+        }
         std::sort(cand_.begin(), cand_.end(), desc);
     }
 
@@ -64,11 +78,14 @@ int32_t Sampler::sample(const float* logits, int n_vocab) {
 
     // top-p: the smallest prefix whose probability reaches p (at least one token)
     if (p_.top_p < 1.0f) {
-        softmax();
+        const float mx = cand_[0].logit;
+        double sum = top_p_sum;
+        if (sum == 0)
+            for (const auto& c : cand_) sum += std::exp(static_cast<double>(c.logit - mx));
         double cum = 0;
         size_t keep = cand_.size();
         for (size_t i = 0; i < cand_.size(); ++i) {
-            cum += cand_[i].p;
+            cum += std::exp(static_cast<double>(cand_[i].logit - mx)) / sum;
             if (cum >= p_.top_p) { keep = i + 1; break; }
         }
         cand_.resize(keep);

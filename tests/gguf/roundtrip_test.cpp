@@ -143,6 +143,17 @@ TEST(GgufRoundTrip, AddTensorValidatesShapeAgainstSize) {
     EXPECT_NE(bad.message().find("95"), std::string::npos) << bad.message();
 }
 
+// Only a programming error can produce these, so they abort instead of returning an error.
+TEST(GgufRoundTripDeathTest, WriterMisuseAborts) {
+    Writer w;
+    EXPECT_DEATH(w.set_alignment(48), "power of two");
+    EXPECT_DEATH(w.set("k", Value::make_array(ValueType::INT32, {Value::make_string("x")})), "malformed value");
+    Value wide = Value::make_u32(0);
+    wide.type = ValueType::UINT8;
+    wide.u = 256;
+    EXPECT_DEATH(w.set("k", wide), "malformed value");
+}
+
 TEST(GgufRoundTrip, WriteToMissingDirectoryFails) {
     const Status st = test::sample_writer().write("/nonexistent-dir/x.gguf");
     EXPECT_FALSE(st);

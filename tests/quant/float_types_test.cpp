@@ -69,6 +69,33 @@ TEST(FloatTypes, RoundTripWithinBound) {
     }
 }
 
+// The F16C / vector row conversions give exactly the scalar conversions' results, specials included.
+TEST(FloatTypes, VectorConversionsMatchScalar) {
+    if (!cpu_features().avx2) GTEST_SKIP() << "no AVX2";
+    std::vector<float> x = test::random_floats(1003, 5, -70000.0f, 70000.0f);
+    const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-8f, -3e-6f, 6.1e-5f, 65520.0f, 1.0f + 1.0f / 4096,
+                              1.0f + 3.0f / 4096, 1.0f + 1.0f / 256, 1.0f + 3.0f / 256, 3.4e38f, 1e-40f};
+    for (size_t i = 0; i < std::size(specials); ++i) x[i * 3] = specials[i];
+    const int64_t n = int64_t(x.size());
+    std::vector<uint16_t> h(x.size()), hv(x.size()), b(x.size()), bv(x.size());
+    for (size_t i = 0; i < x.size(); ++i) { h[i] = fp32_to_fp16(x[i]); b[i] = fp32_to_bf16(x[i]); }
+    floatk::f32_to_f16_avx2(x.data(), hv.data(), n);
+    floatk::f32_to_bf16_avx2(x.data(), bv.data(), n);
+    EXPECT_EQ(h, hv);
+    EXPECT_EQ(b, bv);
+    std::vector<float> y(x.size());
+    floatk::f16_to_f32_avx2(h.data(), y.data(), n);
+    for (size_t i = 0; i < x.size(); ++i) {
+        const float want = fp16_to_fp32(h[i]);
+        if (std::isnan(want)) EXPECT_TRUE(std::isnan(y[i])) << i; else EXPECT_EQ(y[i], want) << i;
+    }
+    floatk::bf16_to_f32_avx2(b.data(), y.data(), n);
+    for (size_t i = 0; i < x.size(); ++i) {
+        const float want = bf16_to_fp32(b[i]);
+        if (std::isnan(want)) EXPECT_TRUE(std::isnan(y[i])) << i; else EXPECT_EQ(y[i], want) << i;
+    }
+}
+
 // Each dot version the CPU can run, against a double-precision dot of the same (decoded) numbers.
 TEST(FloatTypes, DotVersionsMatchDouble) {
     for (DType t : {DType::F32, DType::F16, DType::BF16}) {

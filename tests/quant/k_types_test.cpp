@@ -166,6 +166,14 @@ TEST(KQuant, Q8KFastQuantiseMatchesScalar) {
     quantize_q8k_scalar(x.data(), ref.data(), n);
     type_traits(DType::Q8_K).from_float(x.data(), got.data(), n);
     EXPECT_EQ(0, std::memcmp(ref.data(), got.data(), ref.size()));
+    if (cpu_features().avx2) {
+        quantize_q8k_avx2(x.data(), got2.data(), n);
+        EXPECT_EQ(0, std::memcmp(ref.data(), got2.data(), ref.size()));
+    }
+    if (cpu_features().avx512) {
+        quantize_q8k_avx512(x.data(), got2.data(), n);
+        EXPECT_EQ(0, std::memcmp(ref.data(), got2.data(), ref.size()));
+    }
 }
 
 // Relative RMS error of dequantise(quantise(x)), n = 64 blocks. Measured (uniform / Gaussian):
@@ -191,6 +199,27 @@ TEST(KQuant, ZeroBlocks) {
         const std::vector<float> y = dequantize(t, quantize(t, z).data(), 512);
         for (float v : y) ASSERT_EQ(v, 0.0f) << dtype_name(t);
     }
+}
+
+// Every kernel built for type t that this CPU can run, whether or not the table picked it (the AVX-512 slot
+// holds only one of the VNNI and plain versions).
+std::vector<VecDotFn> kernels_of(DType t) {
+    const CpuFeatures& f = cpu_features();
+    std::vector<VecDotFn> v;
+    if (t == DType::Q4_K) {
+        if (f.avx2) v.push_back(dot_q4k_q8k_avx2);
+        if (f.avx512) v.push_back(dot_q4k_q8k_avx512);
+        if (f.avx512_vnni) v.push_back(dot_q4k_q8k_avx512vnni);
+    } else if (t == DType::Q5_K) {
+        if (f.avx2) v.push_back(dot_q5k_q8k_avx2);
+        if (f.avx512) v.push_back(dot_q5k_q8k_avx512);
+        if (f.avx512_vnni) v.push_back(dot_q5k_q8k_avx512vnni);
+    } else if (t == DType::Q6_K) {
+        if (f.avx2) v.push_back(dot_q6k_q8k_avx2);
+        if (f.avx512) v.push_back(dot_q6k_q8k_avx512);
+        if (f.avx512_vnni) v.push_back(dot_q6k_q8k_avx512vnni);
+    }
+    return v;
 }
 
 // Every dot version the CPU can run against the scalar reference, and the reference against a double dot of
@@ -221,6 +250,7 @@ TEST(KQuant, DotVersionsAgree) {
                     EXPECT_NEAR(got, ref, 1e-5 * mag) << tt.name << " isa=" << isa << " n=" << n;
                 }
                 EXPECT_NEAR(tt.vec_dot(n, w.data(), x.data()), ref, 1e-5 * mag) << tt.name;
+                for (VecDotFn f : kernels_of(t)) EXPECT_NEAR(f(n, w.data(), x.data()), ref, 1e-5 * mag) << tt.name;
             }
         }
     }
@@ -260,6 +290,7 @@ TEST(KQuant, DotExtremeValues) {
             if (!tt.vec_dot_by_isa[isa] || !isa_available(isa)) continue;
             EXPECT_NEAR(tt.vec_dot_by_isa[isa](n, w.data(), x.data()), ref, 1e-5 * mag) << tt.name << " isa=" << isa;
         }
+        for (VecDotFn f : kernels_of(t)) EXPECT_NEAR(f(n, w.data(), x.data()), ref, 1e-5 * mag) << tt.name;
     }
 }
 

@@ -210,13 +210,43 @@ TEST(LegacyQuant, RoundTripWithinBound) {
     }
 }
 
+// The vector activation quantisers give the scalar reference's bytes (random data has no exact halfway
+// cases, where they may round differently; see legacy_kernels.h).
+TEST(LegacyQuant, VectorQ8QuantizersMatchScalar) {
+    const int64_t n = 32 * 67;
+    std::vector<float> x = test::random_floats(size_t(n), 11, -5.0f, 5.0f);
+    for (int j = 0; j < 32; ++j) x[size_t(j)] = 0.0f;
+    using Fn = void (*)(const float*, void*, int64_t);
+    struct V { const char* name; Fn scalar, fast; size_t bytes; bool need512; };
+    std::vector<V> vs;
+    if (cpu_features().avx2) {
+        vs.push_back({"q8_0 avx2", legacy::quantize_q8_0_scalar, legacy::quantize_q8_0_avx2, 34, false});
+        vs.push_back({"q8_1 avx2", legacy::quantize_q8_1_scalar, legacy::quantize_q8_1_avx2, 36, false});
+    }
+    if (cpu_features().avx512) {
+        vs.push_back({"q8_0 avx512", legacy::quantize_q8_0_scalar, legacy::quantize_q8_0_avx512, 34, true});
+        vs.push_back({"q8_1 avx512", legacy::quantize_q8_1_scalar, legacy::quantize_q8_1_avx512, 36, true});
+    }
+    if (vs.empty()) GTEST_SKIP() << "no vector ISA";
+    for (const V& v : vs) {
+        Bytes a(size_t(n / 32) * v.bytes), b(a.size());
+        v.scalar(x.data(), a.data(), n);
+        v.fast(x.data(), b.data(), n);
+        EXPECT_EQ(a, b) << v.name;
+    }
+}
+
 // Every dot version the CPU can run agrees with the scalar reference (to float rounding of the per-block
 // products: the integer parts are exact), and the scalar reference agrees with a double-precision dot of the
 // dequantised rows (up to float accumulation, and for the _1 types the F16 roundings in s = d * sum(q)).
 TEST(LegacyQuant, DotVersionsAgree) {
     using namespace legacy;
-    struct Case { DType t; };
-    const Case cases[] = {{DType::Q4_0}, {DType::Q4_1}, {DType::Q5_0}, {DType::Q5_1}, {DType::Q8_0}};
+    struct Case { DType t; VecDotFn bw512, vnni512; };
+    const Case cases[] = {{DType::Q4_0, vec_dot_q4_0_avx512, vec_dot_q4_0_avx512vnni},
+                          {DType::Q4_1, vec_dot_q4_1_avx512, vec_dot_q4_1_avx512vnni},
+                          {DType::Q5_0, vec_dot_q5_0_avx512, vec_dot_q5_0_avx512vnni},
+                          {DType::Q5_1, vec_dot_q5_1_avx512, vec_dot_q5_1_avx512vnni},
+                          {DType::Q8_0, vec_dot_q8_0_avx512, vec_dot_q8_0_avx512vnni}};
     uint32_t seed = 100;
     for (const Case& c : cases) {
         const TypeTraits& tt = type_traits(c.t);
@@ -248,6 +278,8 @@ TEST(LegacyQuant, DotVersionsAgree) {
                 if (cpu_runs(isa) && tt.vec_dot_by_isa[isa])
                     fns.push_back({isa_name(Isa(isa)), tt.vec_dot_by_isa[isa]});
             }
+            if (cpu_features().avx512) fns.push_back({"avx512 (bw)", c.bw512});
+            if (cpu_features().avx512_vnni) fns.push_back({"avx512vnni", c.vnni512});
             fns.push_back({"table vec_dot", tt.vec_dot});
             for (const auto& [name, fn] : fns) {
                 const float got = fn(n, w.data(), x.data());
