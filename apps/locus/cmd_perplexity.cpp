@@ -39,9 +39,9 @@ int perplexity(const PplArgs& a) {
         return 1;
     }
     Session& s = **session;
-    const Tokenizer& tok = engine->tokenizer();
+    const text::Tokenizer& tok = engine->tokenizer();
     const double t0 = now_ms();
-    const std::vector<int32_t> tokens = tok.encode(ss.str(), !a.no_leading_bos && tok.add_bos(), false);
+    const std::vector<int32_t> tokens = tok.encode(ss.str(), !a.no_leading_bos, false);
     const double t1 = now_ms();
     const int64_t n_ctx = a.n_ctx;
     int64_t n_chunks = int64_t(tokens.size()) / n_ctx;

@@ -56,8 +56,8 @@ int run(const RunArgs& a) {
     Session& s = **session;
     const double t_loaded = now_ms();
 
-    const Tokenizer& tok = engine->tokenizer();
-    std::vector<int32_t> tokens = tok.encode(prompt, tok.add_bos(), true);
+    const text::Tokenizer& tok = engine->tokenizer();
+    std::vector<int32_t> tokens = tok.encode(prompt, true, true);
     if (tokens.empty()) tokens.push_back(tok.bos());
     if (int64_t(tokens.size()) >= s.n_ctx()) {
         std::fprintf(stderr, "error: the prompt is %zu tokens long, but the context holds %lld (use -c to enlarge it)\n",
@@ -65,7 +65,7 @@ int run(const RunArgs& a) {
         return 1;
     }
 
-    SamplerParams sp;
+    text::SamplerParams sp;
     sp.temperature = a.temp;
     sp.top_k = a.top_k;
     sp.top_p = a.top_p;
@@ -73,12 +73,12 @@ int run(const RunArgs& a) {
     sp.repeat_penalty = a.repeat_penalty;
     sp.repeat_last_n = a.repeat_last_n;
     sp.seed = a.seed < 0 ? std::random_device{}() : uint32_t(a.seed);
-    Sampler sampler(sp);
+    text::Sampler sampler(sp);
     for (int32_t t : tokens) sampler.accept(t);
 
-    StreamDecoder out(tok);
+    text::StreamDecoder out(tok, true);
     if (!a.no_display_prompt) {
-        for (int32_t t : tokens) std::fputs(out.push(t).c_str(), stdout);
+        for (int32_t t : tokens) std::fputs(out.feed(t).c_str(), stdout);
         std::fflush(stdout);
     }
 
@@ -96,7 +96,7 @@ int run(const RunArgs& a) {
         sampler.accept(next);
         ++n_gen;
         if (tok.is_eog(next) && !a.ignore_eos) break;
-        std::fputs(out.push(next).c_str(), stdout);
+        std::fputs(out.feed(next).c_str(), stdout);
         std::fflush(stdout);
         if (n_gen == limit || s.n_past() >= s.n_ctx()) break;
         const int32_t one[] = {next};

@@ -45,9 +45,9 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
     auto weights = bind_weights(*e->file_, e->spec_);
     if (!weights) return weights.status();
     e->weights_ = std::move(*weights);
-    auto tok = Tokenizer::from_gguf(*e->file_);
+    auto tok = text::Tokenizer::from_gguf(*e->file_);
     if (!tok) return tok.status();
-    e->tokenizer_ = std::make_unique<Tokenizer>(std::move(*tok));
+    e->tokenizer_ = std::make_unique<text::Tokenizer>(std::move(*tok));
     if (e->tokenizer_->n_vocab() != e->spec_.n_vocab)
         return Status::error(fmt::format("{}: tokenizer has {} tokens but token_embd.weight has {} rows",
                                          opts.model_path, e->tokenizer_->n_vocab(), e->spec_.n_vocab));

@@ -31,7 +31,7 @@ public:
     const ModelSpec& spec() const { return spec_; }
     const ModelWeights& weights() const { return weights_; }
     const gguf::File& file() const { return *file_; }
-    const Tokenizer& tokenizer() const { return *tokenizer_; }
+    const text::Tokenizer& tokenizer() const { return *tokenizer_; }
     const LlamaModel& model() const { return *model_; }
     ThreadPool& pool() { return *pool_; }
     int n_threads() const { return pool_->size(); }
@@ -41,7 +41,7 @@ private:
     std::unique_ptr<gguf::File> file_;
     ModelSpec spec_;
     ModelWeights weights_;
-    std::unique_ptr<Tokenizer> tokenizer_;
+    std::unique_ptr<text::Tokenizer> tokenizer_;
     std::unique_ptr<LlamaModel> model_;
     std::unique_ptr<ThreadPool> pool_;
 };

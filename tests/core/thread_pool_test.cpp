@@ -40,7 +40,9 @@ TEST(ThreadPool, SplitBoundariesAreGrainMultiples) {
         for (int t = 0; t < nth; ++t) {
             auto [b, e] = ThreadPool::split(1000, t, nth, 32);
             EXPECT_EQ(b, prev_end);
-            if (e != 1000) EXPECT_EQ(e % 32, 0);
+            if (e != 1000) {
+                EXPECT_EQ(e % 32, 0);
+            }
             prev_end = e;
         }
         EXPECT_EQ(prev_end, 1000);

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(Threads, Stories, ::testing::Values(1, 2, 3));
 TEST(StoriesCli, RunGreedyPrintsReferenceText) {
     LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
     const auto r = test::run_command(test::locus_binary() + " run -m " + path +
-                                     " -p 'Once upon a time' -n 30 --temp 0 -c 512 -t 2");
+                                     " -p 'Once upon a time' -n 40 --temp 0 -c 512 -t 2");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("Once upon a time, there was a little girl named Lily. She loved to play outside in the "
                             "park. One day, she saw a big, red ball."),
@@ -119,17 +119,29 @@ TEST(StoriesCli, PromptLongerThanContextIsAClearError) {
 
 // llama.cpp's perplexity of this model on tinystories_val.txt at -c 512 (tokenized without BOS, first token of
 // each chunk replaced by BOS) is 4.9759 (../shared/corpus/README.md); we must agree within 0.1%.
+// Under the sanitizers (about 10x slower) only the first chunks are scored, and the figure is only sanity-checked.
 TEST(StoriesCli, PerplexityMatchesLlamaCpp) {
     LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
     LOCUS_REQUIRE_SHARED(text, "corpus/tinystories_val.txt");
+#ifdef LOCUS_SANITIZED
+    const std::string limit = " --chunks 8";
+#else
+    const std::string limit;
+#endif
     const auto r = test::run_command(test::locus_binary() + " perplexity -m " + path + " -f " + text +
-                                     " -c 512 -t 2 --no-leading-bos");
+                                     " -c 512 -t 2 --no-leading-bos" + limit);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.output, m, std::regex("PPL = ([0-9.]+) \\+/- [0-9.]+ \\((\\d+) tokens")))
         << r.output;
+#ifdef LOCUS_SANITIZED
+    EXPECT_EQ(std::stoll(m[2]), 8 * 255);
+    EXPECT_GT(std::stod(m[1]), 3.0);
+    EXPECT_LT(std::stod(m[1]), 8.0);
+#else
     EXPECT_EQ(std::stoll(m[2]), 195585);
     EXPECT_NEAR(std::stod(m[1]), 4.9759, 4.9759 * 0.001);
+#endif
 }
 
 }  // namespace
