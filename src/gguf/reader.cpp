@@ -150,6 +150,7 @@ private:
 
 File::~File() {
     if (mapping_) munmap(mapping_, size_);
+    if (resident_) munmap(resident_, resident_size_);
 }
 
 Expected<std::unique_ptr<File>> File::open(const std::string& path) {

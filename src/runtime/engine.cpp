@@ -39,6 +39,7 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
     auto file = gguf::File::open(opts.model_path);
     if (!file) return file.status();
     e->file_ = std::move(*file);
+    if (opts.resident) LOCUS_TRY(e->file_->make_resident(opts.progress));
     auto spec = read_model_spec(*e->file_);
     if (!spec) return spec.status();
     e->spec_ = std::move(*spec);
@@ -53,7 +54,7 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
                                          opts.model_path, e->tokenizer_->n_vocab(), e->spec_.n_vocab));
     e->model_ = std::make_unique<LlamaModel>(e->spec_, e->weights_);
     e->pool_ = std::make_unique<ThreadPool>(opts.n_threads > 0 ? opts.n_threads : default_thread_count());
-    if (opts.prefault) prefault(*e->file_, opts.progress);
+    if (opts.prefault && !opts.resident) prefault(*e->file_, opts.progress);
     return e;
 }
 

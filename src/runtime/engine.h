@@ -18,7 +18,9 @@ namespace locus {
 struct EngineOptions {
     std::string model_path;
     int n_threads = 0;  // 0: all hardware threads
-    // Reads every weight page once at load (so the first tokens do not stall on page faults);
+    // Copies the weights into huge-page memory (see gguf::File::make_resident); off: compute from the mapping.
+    bool resident = true;
+    // With resident off: reads every weight page once at load (so the first tokens do not stall on page faults);
     // progress(fraction) is called while it does.
     bool prefault = true;
     std::function<void(double)> progress;

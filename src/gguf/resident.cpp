@@ -1,0 +1,36 @@
+// File::make_resident: the tensor data moves from the file mapping to huge-page-backed anonymous memory.
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "gguf/gguf.h"
+
+namespace locus::gguf {
+
+Status File::make_resident(const std::function<void(double)>& progress) {
+    if (resident_) return Status::ok();
+    const size_t data_size = size_ - size_t(data_offset_);
+    if (data_size == 0) return Status::ok();
+    constexpr size_t kHuge = size_t(2) << 20;
+    const size_t alloc = (data_size + kHuge - 1) / kHuge * kHuge;
+    void* mem = mmap(nullptr, alloc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED)
+        return Status::error(path_ + ": cannot allocate " + std::to_string(alloc >> 20) +
+                             " MiB for the weights: " + std::strerror(errno));
+    madvise(mem, alloc, MADV_HUGEPAGE);  // a hint: fine if the kernel declines
+    auto* dst = static_cast<uint8_t*>(mem);
+    const uint8_t* src = base_ + data_offset_;
+    constexpr size_t kChunk = size_t(64) << 20;
+    for (size_t off = 0; off < data_size; off += kChunk) {
+        std::memcpy(dst + off, src + off, std::min(kChunk, data_size - off));
+        if (progress) progress(double(std::min(data_size, off + kChunk)) / double(data_size));
+    }
+    mprotect(mem, alloc, PROT_READ);
+    for (TensorInfo& t : tensors_) t.data = dst + t.offset;
+    resident_ = mem;
+    resident_size_ = alloc;
+    return Status::ok();
+}
+
+}  // namespace locus::gguf
