@@ -1,24 +1,12 @@
 #include "cpu/matmul.h"
 
+#include "cpu/matmul_kernels.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 namespace locus {
-namespace {
-
-// The weights stream from memory once per token. On the machines measured, the out-of-order window alone keeps
-// too few cache lines in flight for a dot kernel to reach memory bandwidth, so rows a little ahead are
-// prefetched explicitly (this tripled single-thread Q4_0 decode on the 2-core dev machine).
-constexpr int64_t kPrefetchRows = 2;
-
-inline void prefetch_row(const Matrix& w, int64_t r, int64_t end) {
-    if (r >= end) return;
-    const uint8_t* p = w.row(r);
-    for (size_t off = 0; off < w.row_bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
-}
-
-}  // namespace
 
 const uint8_t* ActivationScratch::convert(int slot, DType type, const float* x, int64_t x_stride, int64_t n_tok, int64_t cols,
                                           ThreadPool& pool, size_t* row_bytes_out) {
@@ -67,9 +55,7 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         total_rows += outs[j].w->rows;
     }
 
-    // Rows of all matrices form one index space, split evenly over the threads. Each thread walks its rows in
-    // small groups and, for a batch, runs every token against the group so the weights are read once.
-    constexpr int64_t kGroup = 16;
+    // Rows of all matrices form one index space, split evenly over the threads.
     pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
         int64_t base = 0;
         for (size_t j = 0; j < outs.size(); ++j) {
@@ -77,20 +63,9 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
             const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
             base += w.rows;
             if (lo >= hi) continue;
-            const VecDotFn dot = type_traits(w.type).vec_dot;
             const Src& s = srcs[src_of[j]];
-            float* y = outs[j].y;
-            const int64_t ys = outs[j].y_stride;
-            for (int64_t g = lo; g < hi; g += kGroup) {
-                const int64_t ge = std::min(hi, g + kGroup);
-                for (int64_t t = 0; t < n_tok; ++t) {
-                    const uint8_t* xt = s.data + t * s.rb;
-                    for (int64_t r = g; r < ge; ++r) {
-                        if (t == 0) prefetch_row(w, r + kPrefetchRows, hi);
-                        y[t * ys + r] = dot(w.cols, w.row(r), xt);
-                    }
-                }
-            }
+            if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
+            else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride);
         }
     });
 }
