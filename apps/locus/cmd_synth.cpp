@@ -15,7 +15,7 @@ namespace {
 
 struct Shape { const char* name; int64_t embd, ff, layers, heads, heads_kv, vocab; };
 constexpr Shape kShapes[] = {
-    {"tiny", 256, 688, 4, 8, 4, 1024},
+    {"tiny", 256, 768, 4, 8, 4, 1024},
     {"1b", 2048, 5632, 22, 32, 4, 32000},     // TinyLlama-1.1B
     {"7b", 4096, 11008, 32, 32, 32, 32000},   // Llama-2-7B
     {"13b", 5120, 13824, 40, 40, 40, 32000},  // Llama-2-13B
