@@ -12,5 +12,6 @@ Runner add_info(CLI::App& app);
 Runner add_perplexity(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_synth(CLI::App& app);
+Runner add_devices(CLI::App& app);
 
 }  // namespace locus::app
