@@ -93,9 +93,10 @@ void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, Thr
     const AttendFn attend = attend_head_best();
     const int64_t group = spec_.n_head / spec_.n_head_kv;
     const float scale = 1.0f / std::sqrt(float(hd));
-    pool.parallel_for(T * spec_.n_head, [&](int64_t b, int64_t e, int tid) {
+    // Causal attention costs grow with the position, so units are dealt round-robin rather than in ranges.
+    pool.run([&](int tid, int nth) {
         float* scores = s.scores.data() + int64_t(tid) * kv.n_ctx();
-        for (int64_t u = b; u < e; ++u) {
+        for (int64_t u = tid; u < T * spec_.n_head; u += nth) {
             const int64_t t = u / spec_.n_head, h = u % spec_.n_head, g = h / group;
             HeadAttention a;
             a.q = s.q.data() + t * Q + h * hd;
