@@ -1,0 +1,122 @@
+// Four-row Q4_0 and Q8_0 decode kernels (AVX-512 VL/BW + VNNI, one 32-element block per ymm).
+// Per block the activation's correction term is computed once for all rows, so each row's integer dot is a
+// single vpdpbusd on unsigned weights: Q4_0 uses sum((q - 8) x) = sum(q x) - 8 sum(x), Q8_0 uses
+// sum(w x) = sum((w ^ 0x80) x) - 128 sum(x). Block scales of 8 blocks are collected with one word permute and
+// converted with one vcvtph2ps (per row, and once for the activation), then broadcast from the stack.
+#include <immintrin.h>
+
+#include "cpu/gemv_kernels.h"
+#include "quant/legacy_blocks.h"
+
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+namespace locus::gemv {
+namespace {
+
+constexpr int R = kGemvRows;
+
+inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
+
+// The fp16 scales (first word) of 8 consecutive Q4_0 blocks (18 bytes = 9 words apart), as floats.
+inline __m256 scales8(const BlockQ4_0* b) {
+    const __m512i idx = _mm512_zextsi128_si512(_mm_setr_epi16(0, 9, 18, 27, 36, 45, 54, 63));
+    const __m512i h = _mm512_permutex2var_epi16(load512(b), idx, load512(reinterpret_cast<const uint8_t*>(b) + 64));
+    return _mm256_cvtph_ps(_mm512_castsi512_si128(h));
+}
+// The same for Q8_0 blocks (34 bytes = 17 words apart): blocks 0..3 and 4..7 each lie within 128 bytes.
+inline __m256 scales8(const BlockQ8_0* b) {
+    const __m512i idx = _mm512_zextsi128_si512(_mm_setr_epi16(0, 17, 34, 51, 0, 17, 34, 51));
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(b);
+    const __m512i a = _mm512_permutex2var_epi16(load512(p), idx, load512(p + 64));
+    const __m512i c = _mm512_permutex2var_epi16(load512(p + 136), idx, load512(p + 200));
+    const __m128i h = _mm_blend_epi16(_mm512_castsi512_si128(a), _mm512_castsi512_si128(c), 0xf0);
+    return _mm256_cvtph_ps(h);
+}
+
+inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+// 16 bytes of nibbles -> 32 bytes 0..15 in element order (low nibbles are elements 0..15, high 16..31).
+inline __m256i nibbles(const uint8_t* qs) {
+    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
+}
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// Unsigned weight bytes of one block, and the bias that the activation correction removes.
+inline __m256i wbytes(const BlockQ4_0& b) { return nibbles(b.qs); }
+inline __m256i wbytes(const BlockQ8_0& b) { return _mm256_xor_si256(load256(b.qs), _mm256_set1_epi8(char(0x80))); }
+template <class W> constexpr int kBias = 0;
+template <> constexpr int kBias<BlockQ4_0> = 8;
+template <> constexpr int kBias<BlockQ8_0> = 128;
+
+// -bias * (sums of 4 consecutive activation bytes), 8 int32 lanes.
+template <class W>
+inline __m256i correction(__m256i xq) {
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(char(kBias<W>)), xq);
+    return _mm256_sub_epi32(_mm256_setzero_si256(), s);
+}
+
+inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <int Bytes>
+inline void prefetch_rows(const uint8_t* pf, size_t stride, size_t off) {
+    if (!pf) return;
+    for (int k = 0; k < R; ++k)
+        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf + k * stride + off + b), _MM_HINT_T0);
+}
+
+template <class W>
+void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
+    const auto* x = static_cast<const BlockQ8_0*>(xv);
+    const uint8_t* wb = static_cast<const uint8_t*>(wv);
+    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
+    const W* w[R];
+    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(wb + k * stride);
+    const int64_t nb = n / kQK;
+    __m256 acc[R];
+    for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
+    alignas(32) float sc[R][8];
+    int64_t i = 0;
+    for (; i + 8 <= nb; i += 8) {
+        prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
+        const __m256 dx = scales8(x + i);
+        for (int k = 0; k < R; ++k) _mm256_store_ps(sc[k], _mm256_mul_ps(scales8(w[k] + i), dx));
+        for (int j = 0; j < 8; ++j) {
+            const __m256i xq = load256(x[i + j].qs);
+            const __m256i c = correction<W>(xq);
+            for (int k = 0; k < R; ++k) {
+                const __m256i p = _mm256_dpbusd_epi32(c, wbytes(w[k][i + j]), xq);
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(sc[k][j]), acc[k]);
+            }
+        }
+    }
+    for (; i < nb; ++i) {
+        const __m256i xq = load256(x[i].qs);
+        const __m256i c = correction<W>(xq);
+        const float dx = h2f(x[i].d);
+        for (int k = 0; k < R; ++k) {
+            const __m256i p = _mm256_dpbusd_epi32(c, wbytes(w[k][i]), xq);
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(h2f(w[k][i].d) * dx), acc[k]);
+        }
+    }
+    for (int k = 0; k < R; ++k) y[k] = hsum(acc[k]);
+}
+
+}  // namespace
+
+void dot4_q4_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
+    dot4<BlockQ4_0>(n, w, stride, x, y, pf);
+}
+void dot4_q8_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
+    dot4<BlockQ8_0>(n, w, stride, x, y, pf);
+}
+
+}  // namespace locus::gemv
