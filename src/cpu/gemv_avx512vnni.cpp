@@ -111,7 +111,6 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
         const int64_t c1 = std::min(nb, c0 + kChunk);
         int64_t i = c0;
         for (; i + 8 <= c1; i += 8) {
-            prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
             const __m256 dx = scales8(x + i);
             for (int k = 0; k < R; ++k) _mm256_store_ps(&sc[k][i - c0], _mm256_mul_ps(scales8(w[k] + i), dx));
         }
@@ -127,6 +126,7 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
             const __m256i xq = load256(x[i].qs);
             const __m256i c = correction<W>(xq);
             const int64_t j = i - c0;
+            if ((j & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
             a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[0][i]), xq)), _mm256_broadcast_ss(&sc[0][j]), a0);
             a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[1][i]), xq)), _mm256_broadcast_ss(&sc[1][j]), a1);
             a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[2][i]), xq)), _mm256_broadcast_ss(&sc[2][j]), a2);
