@@ -24,9 +24,9 @@ struct Entry {
 
 const Entry kEntries[] = {
     {DType::F32, {dot4_scalar<DType::F32>, nullptr, dot4_f32_avx512}, false},
-    {DType::F16, {dot4_scalar<DType::F16>, nullptr, dot4_f16_avx512}, false},
-    {DType::Q4_0, {dot4_scalar<DType::Q4_0>, nullptr, dot4_q4_0_avx512vnni}, true},
-    {DType::Q8_0, {dot4_scalar<DType::Q8_0>, nullptr, dot4_q8_0_avx512vnni}, true},
+    {DType::F16, {dot4_scalar<DType::F16>, dot4_f16_avx2, dot4_f16_avx512}, false},
+    {DType::Q4_0, {dot4_scalar<DType::Q4_0>, dot4_q4_0_avx2, dot4_q4_0_avx512vnni}, true},
+    {DType::Q8_0, {dot4_scalar<DType::Q8_0>, dot4_q8_0_avx2, dot4_q8_0_avx512vnni}, true},
 };
 
 bool can_run(Isa isa, bool needs_vnni) {
@@ -81,6 +81,8 @@ int64_t group_prefetch_rows() {
 }
 
 }  // namespace
+
+int64_t gemv_row_grain() { return gemv::kGemvRows; }
 
 void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float* y) {
     constexpr int64_t R = gemv::kGemvRows;
