@@ -1,8 +1,65 @@
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 
+#include "cpu/gemv_kernels.h"
 #include "cpu/matmul_kernels.h"
 
 namespace locus {
+namespace gemv {
+namespace {
+
+// Scalar twins of the multi-row kernels: the type's reference dot per row.
+template <DType T>
+void dot4_scalar(int64_t n, const void* w, size_t stride, const void* x, float* y, const void*) {
+    const VecDotFn dot = type_traits(T).vec_dot_scalar;
+    for (int k = 0; k < kGemvRows; ++k) y[k] = dot(n, static_cast<const uint8_t*>(w) + k * stride, x);
+}
+
+struct Entry {
+    DType type;
+    Dot4Fn by_isa[3];  // scalar, avx2, avx512
+    bool avx512_needs_vnni;
+};
+
+const Entry kEntries[] = {
+    {DType::F32, {dot4_scalar<DType::F32>, nullptr, dot4_f32_avx512}, false},
+    {DType::F16, {dot4_scalar<DType::F16>, dot4_f16_avx2, dot4_f16_avx512}, false},
+    {DType::Q4_0, {dot4_scalar<DType::Q4_0>, dot4_q4_0_avx2, dot4_q4_0_avx512vnni}, true},
+    {DType::Q8_0, {dot4_scalar<DType::Q8_0>, dot4_q8_0_avx2, dot4_q8_0_avx512vnni}, true},
+};
+
+bool can_run(Isa isa, bool needs_vnni) {
+    const CpuFeatures& f = cpu_features();
+    switch (isa) {
+        case Isa::scalar: return true;
+        case Isa::avx2: return f.avx2;
+        case Isa::avx512: return f.avx512 && (!needs_vnni || f.avx512_vnni);
+    }
+    return false;
+}
+
+}  // namespace
+
+Dot4Fn dot4_by_isa(DType t, Isa isa) {
+    for (const Entry& e : kEntries)
+        if (e.type == t) return can_run(isa, e.avx512_needs_vnni) ? e.by_isa[int(isa)] : nullptr;
+    return nullptr;
+}
+
+Dot4Fn dot4_for(DType t) {
+    static const auto table = [] {
+        std::array<Dot4Fn, 64> a{};
+        for (const Entry& e : kEntries)
+            for (int isa = int(best_isa()); isa > int(Isa::scalar); --isa)
+                if (Dot4Fn f = dot4_by_isa(e.type, Isa(isa))) { a[size_t(e.type)] = f; break; }
+        return a;
+    }();
+    return size_t(t) < table.size() ? table[size_t(t)] : nullptr;
+}
+
+}  // namespace gemv
+
 namespace {
 
 // The weights stream from memory once per token. On the machines measured, the out-of-order window alone keeps
@@ -15,11 +72,31 @@ inline void prefetch_row(const Matrix& w, int64_t r) {
     for (size_t off = 0; off < w.row_bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
 }
 
+int64_t group_prefetch_rows() {
+    static const int64_t v = [] {
+        const char* s = std::getenv("LOCUS_GEMV_PF");
+        return s ? int64_t(std::atoi(s)) : int64_t(gemv::kGemvRows);
+    }();
+    return v;
+}
+
 }  // namespace
 
+int64_t gemv_row_grain() { return gemv::kGemvRows; }
+
 void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float* y) {
+    constexpr int64_t R = gemv::kGemvRows;
+    int64_t r = lo;
+    // Groups of rows; each group's kernel prefetches the rows `ahead` further on as it goes.
+    if (const gemv::Dot4Fn dot4 = gemv::dot4_for(w.type)) {
+        const int64_t ahead = group_prefetch_rows();
+        for (; r + R <= hi; r += R) {
+            const uint8_t* pf = ahead > 0 && r + ahead + R <= hi ? w.row(r + ahead) : nullptr;
+            dot4(w.cols, w.row(r), w.row_bytes, x, y + r, pf);
+        }
+    }
     const VecDotFn dot = type_traits(w.type).vec_dot;
-    for (int64_t r = lo; r < hi; ++r) {
+    for (; r < hi; ++r) {
         if (r + kPrefetchRows < hi) prefetch_row(w, r + kPrefetchRows);
         y[r] = dot(w.cols, w.row(r), x);
     }

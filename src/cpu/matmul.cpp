@@ -55,7 +55,9 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         total_rows += outs[j].w->rows;
     }
 
-    // Rows of all matrices form one index space, split evenly over the threads.
+    // Rows of all matrices form one index space, split evenly over the threads. For one token the split falls
+    // on multiples of the multi-row kernel's row count, so no thread ends a matrix with one-row tails.
+    const int64_t grain = n_tok == 1 ? gemv_row_grain() : 1;
     pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
         int64_t base = 0;
         for (size_t j = 0; j < outs.size(); ++j) {
@@ -67,7 +69,7 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
             if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
             else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride);
         }
-    });
+    }, grain);
 }
 
 void matmul(const Matrix& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, ActivationScratch& scratch) {

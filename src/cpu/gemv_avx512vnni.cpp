@@ -1,0 +1,149 @@
+// Four-row Q4_0 and Q8_0 decode kernels (AVX-512 VL/BW + VNNI, one 32-element block per ymm).
+// Per block the activation's correction term is computed once for all rows, so each row's integer dot is a
+// single vpdpbusd on unsigned weights: Q4_0 uses sum((q - 8) x) = sum(q x) - 8 sum(x), Q8_0 uses
+// sum(w x) = sum((w ^ 0x80) x) - 128 sum(x). Block scales of 8 blocks are collected with one word permute and
+// converted with one vcvtph2ps (per row, and once for the activation), then broadcast from the stack.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "cpu/gemv_kernels.h"
+#include "quant/legacy_blocks.h"
+
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+namespace locus::gemv {
+namespace {
+
+constexpr int R = kGemvRows;
+
+inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
+
+// The fp16 scales (first word) of 8 consecutive Q4_0 blocks (18 bytes = 9 words apart), as floats.
+inline __m256 scales8(const BlockQ4_0* b) {
+    const __m512i idx = _mm512_zextsi128_si512(_mm_setr_epi16(0, 9, 18, 27, 36, 45, 54, 63));
+    const __m512i h = _mm512_permutex2var_epi16(load512(b), idx, load512(reinterpret_cast<const uint8_t*>(b) + 64));
+    return _mm256_cvtph_ps(_mm512_castsi512_si128(h));
+}
+// The same for Q8_0 blocks (34 bytes = 17 words apart): blocks 0..3 and 4..7 each lie within 128 bytes.
+inline __m256 scales8(const BlockQ8_0* b) {
+    const __m512i idx = _mm512_zextsi128_si512(_mm_setr_epi16(0, 17, 34, 51, 0, 17, 34, 51));
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(b);
+    const __m512i a = _mm512_permutex2var_epi16(load512(p), idx, load512(p + 64));
+    const __m512i c = _mm512_permutex2var_epi16(load512(p + 136), idx, load512(p + 200));
+    const __m128i h = _mm_blend_epi16(_mm512_castsi512_si128(a), _mm512_castsi512_si128(c), 0xf0);
+    return _mm256_cvtph_ps(h);
+}
+
+// Lane j of v in every lane: one vpermps (GCC would otherwise pick two shuffles for some j).
+inline __m256 lane(__m256 v, int j) {
+    __m256i idx = _mm256_set1_epi32(j);
+    asm("" : "+v"(idx));
+    return _mm256_permutexvar_ps(idx, v);
+}
+
+inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+// 16 bytes of nibbles -> low 128-bit lane: elements 0..15 (low nibbles, 0..15); high lane: elements 16..31
+// times 16 (high nibbles left in place, 0..240). One broadcast load and one AND, no shift; the factor 16 of
+// the high lanes is taken out of the accumulators at the end (exact: a power of two).
+inline __m256i nibbles(const uint8_t* qs) {
+    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+    return _mm256_and_si256(b, _mm256_set_epi64x(-0x0f0f0f0f0f0f0f10, -0x0f0f0f0f0f0f0f10, 0x0f0f0f0f0f0f0f0f,
+                                                 0x0f0f0f0f0f0f0f0f));
+}
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// Unsigned weight bytes of one block, and the bias that the activation correction removes.
+inline __m256i wbytes(const BlockQ4_0& b) { return nibbles(b.qs); }
+inline __m256i wbytes(const BlockQ8_0& b) { return _mm256_xor_si256(load256(b.qs), _mm256_set1_epi8(char(0x80))); }
+// The bias of the unsigned weight bytes per element: Q4_0 8 (16 * 8 in the high lane, see nibbles), Q8_0 128.
+inline __m256i bias(const BlockQ4_0*) {
+    return _mm256_set_epi64x(int64_t(0x8080808080808080), int64_t(0x8080808080808080), 0x0808080808080808,
+                             0x0808080808080808);
+}
+inline __m256i bias(const BlockQ8_0*) { return _mm256_set1_epi8(char(0x80)); }
+// The factor the accumulator lanes carry (Q4_0: 16 in the high lane), undone before the horizontal sum.
+inline __m256 unscale(const BlockQ4_0*) { return _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1, 1, 1, 1); }
+inline __m256 unscale(const BlockQ8_0*) { return _mm256_set1_ps(1.0f); }
+
+// -bias * (sums of 4 consecutive activation bytes), 8 int32 lanes.
+template <class W>
+inline __m256i correction(__m256i xq) {
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), bias(static_cast<const W*>(nullptr)), xq);
+    return _mm256_sub_epi32(_mm256_setzero_si256(), s);
+}
+
+inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <int Bytes>
+inline void prefetch_rows(const uint8_t* pf, size_t stride, size_t off) {
+    if (!pf) return;
+    for (int k = 0; k < R; ++k)
+        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf + k * stride + off + b), _MM_HINT_T0);
+}
+
+// Blocks per pass: first the combined scales d_w * d_x of the chunk for the four rows (8 blocks per vector
+// step; this pass also pulls the rows' cache lines in), then the integer dots, each scaled by a broadcast load
+// of its combined scale (load ports rather than shuffles on port 5, which the dots keep busy).
+constexpr int64_t kChunk = 256;
+
+template <class W>
+void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
+    const auto* x = static_cast<const BlockQ8_0*>(xv);
+    const uint8_t* wb = static_cast<const uint8_t*>(wv);
+    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
+    const W* w[R];
+    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(wb + k * stride);
+    const int64_t nb = n / kQK;
+    __m256 acc[R];
+    for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
+    alignas(32) float sc[R][kChunk];
+    for (int64_t c0 = 0; c0 < nb; c0 += kChunk) {
+        const int64_t c1 = std::min(nb, c0 + kChunk);
+        int64_t i = c0;
+        for (; i + 8 <= c1; i += 8) {
+            const __m256 dx = scales8(x + i);
+            for (int k = 0; k < R; ++k) _mm256_store_ps(&sc[k][i - c0], _mm256_mul_ps(scales8(w[k] + i), dx));
+        }
+        for (; i < c1; ++i) {
+            const float dx = h2f(x[i].d);
+            for (int k = 0; k < R; ++k) sc[k][i - c0] = h2f(w[k][i].d) * dx;
+        }
+        // Accumulators in locals (kept in registers: GCC spills the array on every iteration otherwise).
+        __m256 a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+        static_assert(R == 4);
+#pragma GCC unroll 2
+        for (i = c0; i < c1; ++i) {
+            const __m256i xq = load256(x[i].qs);
+            const __m256i c = correction<W>(xq);
+            const int64_t j = i - c0;
+            if ((j & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
+            a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[0][i]), xq)), _mm256_broadcast_ss(&sc[0][j]), a0);
+            a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[1][i]), xq)), _mm256_broadcast_ss(&sc[1][j]), a1);
+            a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[2][i]), xq)), _mm256_broadcast_ss(&sc[2][j]), a2);
+            a3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[3][i]), xq)), _mm256_broadcast_ss(&sc[3][j]), a3);
+        }
+        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    }
+    for (int k = 0; k < R; ++k) y[k] = hsum(_mm256_mul_ps(acc[k], unscale(static_cast<const W*>(nullptr))));
+}
+
+}  // namespace
+
+void dot4_q4_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
+    dot4<BlockQ4_0>(n, w, stride, x, y, pf);
+}
+void dot4_q8_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
+    dot4<BlockQ8_0>(n, w, stride, x, y, pf);
+}
+
+}  // namespace locus::gemv
