@@ -33,10 +33,16 @@ const uint8_t* ActivationScratch::convert(int slot, DType type, const float* x, 
     return buf.data();
 }
 
+uint8_t* ActivationScratch::packed(int slot, size_t bytes) {
+    if (size_t(slot) >= packed_.size()) packed_.resize(slot + 1);
+    packed_[slot].resize(bytes);
+    return packed_[slot].data();
+}
+
 void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, int64_t n_tok, ThreadPool& pool,
             ActivationScratch& scratch) {
     // Convert the input once per distinct activation type (at most two in practice: e.g. Q8_0 and Q8_K).
-    struct Src { DType type; const uint8_t* data; size_t rb; };
+    struct Src { DType type; const uint8_t* data; size_t rb; int64_t cols; const uint8_t* packed; };
     std::vector<Src> srcs;
     std::vector<int> src_of(outs.size());
     int64_t total_rows = 0;
@@ -48,11 +54,26 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         if (found < 0) {
             size_t rb = 0;
             const uint8_t* d = scratch.convert(int(srcs.size()), vt, x, x_stride, n_tok, outs[j].w->cols, pool, &rb);
-            srcs.push_back({vt, d, rb});
+            srcs.push_back({vt, d, rb, outs[j].w->cols, nullptr});
             found = int(srcs.size()) - 1;
         }
         src_of[j] = found;
         total_rows += outs[j].w->rows;
+    }
+
+    // Prefill kernels that read the activations in token panels get them packed once, shared by all threads.
+    if (n_tok > 1) {
+        for (size_t j = 0; j < outs.size(); ++j) {
+            Src& s = srcs[src_of[j]];
+            const GemmPacking pk = gemm_packing(outs[j].w->type, n_tok);
+            if (pk == GemmPacking::none || s.packed) continue;
+            uint8_t* dst = scratch.packed(src_of[j], gemm_packed_bytes(pk, n_tok, s.cols));
+            const int64_t n_panels = (n_tok + kGemmPanel - 1) / kGemmPanel;
+            pool.parallel_for(n_panels, [&](int64_t b, int64_t e, int) {
+                gemm_pack_acts(pk, s.data, s.rb, n_tok, s.cols, dst, b, e);
+            });
+            s.packed = dst;
+        }
     }
 
     // Rows of all matrices form one index space, split evenly over the threads.
@@ -65,7 +86,7 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
             if (lo >= hi) continue;
             const Src& s = srcs[src_of[j]];
             if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
-            else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride);
+            else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
         }
     });
 }
