@@ -170,6 +170,8 @@ GemmPacking gemm_packing(DType t, int64_t n_tok) {
     static const bool vnni = gemm::vnni_available();
     static const bool avx512 = gemm::avx512_available();
     if (n_tok < 4) return GemmPacking::none;
+    static const bool amx = gemm::amx_enable();
+    if (amx && (t == DType::Q4_0 || t == DType::Q8_0)) return GemmPacking::int8s;
     if (vnni && (t == DType::Q4_0 || t == DType::Q8_0)) return GemmPacking::int8;
     if (avx512 && (t == DType::F32 || t == DType::F16)) return GemmPacking::f32;
     return GemmPacking::none;
@@ -178,7 +180,7 @@ GemmPacking gemm_packing(DType t, int64_t n_tok) {
 size_t gemm_packed_bytes(GemmPacking p, int64_t n_tok, int64_t cols) {
     const size_t n_panels = size_t((n_tok + kGemmPanel - 1) / kGemmPanel);
     if (p == GemmPacking::f32) return n_panels * size_t(cols) * kGemmPanel * sizeof(float);
-    if (p != GemmPacking::int8) return 0;
+    if (p != GemmPacking::int8 && p != GemmPacking::int8s) return 0;
     return size_t((n_tok + kGemmPanel - 1) / kGemmPanel) * size_t(cols / kQK) * kPanelBlockBytes;
 }
 
@@ -197,7 +199,9 @@ void gemm_pack_acts(GemmPacking p, const uint8_t* x, size_t x_row_bytes, int64_t
         }
         return;
     }
-    if (p != GemmPacking::int8) return;
+    if (p != GemmPacking::int8 && p != GemmPacking::int8s) return;
+    const uint32_t flip = p == GemmPacking::int8 ? 0x80808080u : 0u;
+    const int pad = p == GemmPacking::int8 ? 0x80 : 0;
     const int64_t nb = cols / kQK;
     for (int64_t pi = p_begin; pi < p_end; ++pi)
         for (int64_t b = 0; b < nb; ++b) {
@@ -211,12 +215,12 @@ void gemm_pack_acts(GemmPacking p, const uint8_t* x, size_t x_row_bytes, int64_t
                     for (int g = 0; g < 8; ++g) {
                         uint32_t v;
                         std::memcpy(&v, xb.qs + 4 * g, 4);
-                        v ^= 0x80808080u;
+                        v ^= flip;
                         std::memcpy(blk + 64 + g * 64 + i * 4, &v, 4);
                     }
                 } else {
                     ds[i] = 0.0f;
-                    for (int g = 0; g < 8; ++g) std::memset(blk + 64 + g * 64 + i * 4, 0x80, 4);
+                    for (int g = 0; g < 8; ++g) std::memset(blk + 64 + g * 64 + i * 4, pad, 4);
                 }
             }
         }
@@ -243,6 +247,7 @@ void gemm_naive(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_
 void gemm_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
                int64_t y_stride, const uint8_t* packed) {
     const GemmPacking pk = packed ? gemm_packing(w.type, n_tok) : GemmPacking::none;
+    if (pk == GemmPacking::int8s) return gemm::gemm_int8_amx(w, lo, hi, n_tok, y, y_stride, packed);
     if (pk == GemmPacking::int8)
         return gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_avx512vnni, gemm::tile_avx512vnni);
     if (pk == GemmPacking::f32)
@@ -266,6 +271,11 @@ bool gemm_rows_variant(int isa_variant, const Matrix& w, int64_t lo, int64_t hi,
     if (w.type != DType::Q4_0 && w.type != DType::Q8_0) return false;
     if (isa_variant == 0) {
         gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_scalar, gemm::tile_scalar);
+        return true;
+    }
+    if (isa_variant == 2) {
+        if (!gemm::amx_enable()) return false;
+        gemm::gemm_int8_amx(w, lo, hi, n_tok, y, y_stride, packed);
         return true;
     }
     if (isa_variant == 1 && gemm::vnni_available()) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "model/weights.h"
 #include "quant/types.h"
 
 namespace locus::gemm {
@@ -27,5 +28,11 @@ void tile_scalar(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb
 void unpack_avx512vnni(DType type, const uint8_t* row, int64_t nb, int8_t* q, float* d, int32_t* c);
 void tile_avx512vnni(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, int nr, const uint8_t* act,
                      size_t panel_stride, int np, int64_t nb, float* out, bool accumulate);
+
+// AMX (gemm_amx.cpp): whether the CPU and kernel allow AMX-INT8 here (asks for the tile state once), and the
+// whole row range at once; activations packed as GemmPacking::int8s.
+bool amx_enable();
+void gemm_int8_amx(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y, int64_t y_stride,
+                   const uint8_t* packed);
 
 }  // namespace locus::gemm

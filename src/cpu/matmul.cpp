@@ -3,6 +3,7 @@
 #include "cpu/matmul_kernels.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -76,17 +77,37 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         }
     }
 
-    // Rows of all matrices form one index space, split evenly over the threads.
-    pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
-        int64_t base = 0;
-        for (size_t j = 0; j < outs.size(); ++j) {
+    if (n_tok == 1) {
+        // Rows of all matrices form one index space, split evenly over the threads.
+        pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
+            int64_t base = 0;
+            for (size_t j = 0; j < outs.size(); ++j) {
+                const Matrix& w = *outs[j].w;
+                const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
+                base += w.rows;
+                if (lo >= hi) continue;
+                gemv_rows(w, lo, hi, srcs[src_of[j]].data, outs[j].y);
+            }
+        });
+        return;
+    }
+
+    // Prefill: chunks of rows handed out one at a time, so a thread that is slowed down (by other work on
+    // the machine, or a slower part of the matrices) takes fewer chunks instead of holding the others up.
+    constexpr int64_t kChunkRows = 64;
+    std::vector<int64_t> first_chunk(outs.size() + 1, 0);
+    for (size_t j = 0; j < outs.size(); ++j)
+        first_chunk[j + 1] = first_chunk[j] + (outs[j].w->rows + kChunkRows - 1) / kChunkRows;
+    const int64_t n_chunks = first_chunk.back();
+    std::atomic<int64_t> next{0};
+    pool.run([&](int, int) {
+        size_t j = 0;
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+            while (c >= first_chunk[j + 1]) ++j;
             const Matrix& w = *outs[j].w;
-            const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
-            base += w.rows;
-            if (lo >= hi) continue;
+            const int64_t lo = (c - first_chunk[j]) * kChunkRows, hi = std::min(w.rows, lo + kChunkRows);
             const Src& s = srcs[src_of[j]];
-            if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
-            else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
+            gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
         }
     });
 }

@@ -21,11 +21,12 @@ void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float*
 //     holding for each token i the 4 bytes x[4g .. 4g+3] + 128 (as unsigned) at g * 64 + i * 4.
 //   f32 panels (F32, F16 weights; from F32 activation rows): panel p, element k: 16 floats (one per token)
 //     at (p * cols + k) * 16.
+//   int8s panels: as int8 with the activation bytes as they are (signed), for the AMX kernel.
 //   Tokens past n_tok are padded with d = 0 and x = 0.
 constexpr int64_t kGemmPanel = 16;
 constexpr size_t kPanelBlockBytes = 16 * 4 + 8 * 64;
 
-enum class GemmPacking { none, int8, f32 };
+enum class GemmPacking { none, int8, int8s, f32 };
 
 // Which packing gemm_rows wants for weights of type t and n_tok tokens (none: it reads x rows directly).
 GemmPacking gemm_packing(DType t, int64_t n_tok);
@@ -40,8 +41,9 @@ void gemm_pack_acts(GemmPacking p, const uint8_t* x, size_t x_row_bytes, int64_t
 void gemm_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,
                int64_t y_stride, const uint8_t* packed);
 
-// For tests: the kernel variants of gemm_rows. `isa` picks the micro-kernel (scalar twin or the SIMD one,
-// which must be runnable here); returns false when that variant does not exist for the type.
+// For tests: the kernel variants of gemm_rows: 0 the scalar twin, 1 the SIMD kernel (VNNI or AVX-512),
+// 2 AMX (packing int8s; the others int8 or f32). Returns false when the variant does not exist for the type
+// or cannot run here.
 bool gemm_rows_variant(int isa_variant, const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_t x_row_bytes,
                        int64_t n_tok, float* y, int64_t y_stride, const uint8_t* packed);
 

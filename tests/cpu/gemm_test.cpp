@@ -75,19 +75,20 @@ TEST(Gemm, TiledKernelVariantsMatchScalarVecDot) {
                 const Weights w = make_weights(type, cols, rows, 5 + uint32_t(rows));
                 for (int64_t n_tok : kTokens) {
                     const Acts a = make_acts(vt, cols, n_tok, 9 + uint32_t(n_tok));
-                    AlignedBuffer<uint8_t> packed(gemm_packed_bytes(pk, n_tok, cols));
-                    const int64_t n_panels = (n_tok + kGemmPanel - 1) / kGemmPanel;
-                    gemm_pack_acts(pk, a.rows.data(), a.rb, n_tok, cols, packed.data(), 0, n_panels);
-                    for (int variant : {0, 1}) {
+                    for (int variant : {0, 1, 2}) {
+                        const GemmPacking vpk = variant == 2 && pk == GemmPacking::int8 ? GemmPacking::int8s : pk;
+                        AlignedBuffer<uint8_t> packed(gemm_packed_bytes(vpk, n_tok, cols));
+                        const int64_t n_panels = (n_tok + kGemmPanel - 1) / kGemmPanel;
+                        gemm_pack_acts(vpk, a.rows.data(), a.rb, n_tok, cols, packed.data(), 0, n_panels);
                         // A sub-range of rows as a thread would get it, and the whole matrix.
                         for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, rows}, {rows / 3, rows}}) {
                             std::vector<float> y(size_t(rows * n_tok), -1.0f);
                             if (!gemm_rows_variant(variant, w.m, lo, hi, a.rows.data(), a.rb, n_tok, y.data(), rows,
                                                    packed.data())) {
-                                ASSERT_EQ(variant, 1);  // only the SIMD variant may be missing on this CPU
+                                ASSERT_NE(variant, 0);  // only the SIMD / AMX variants may be missing here
                                 continue;
                             }
-                            expect_matches_vec_dot(w, a, n_tok, lo, hi, y, variant ? "simd" : "scalar");
+                            expect_matches_vec_dot(w, a, n_tok, lo, hi, y, variant == 2 ? "amx" : variant ? "simd" : "scalar");
                             for (int64_t t = 0; t < n_tok; ++t)  // rows outside [lo, hi) untouched
                                 for (int64_t r = 0; r < lo; ++r) ASSERT_EQ(y[t * rows + r], -1.0f);
                         }
