@@ -32,6 +32,10 @@ CpuFeatures detect() {
                avx512vl = b & (1u << 31);
     f.avx512 = f.avx2 && zmm_os && avx512f && avx512dq && avx512bw && avx512vl;
     f.avx512_vnni = f.avx512 && (c & (1u << 11));
+    const bool amx_os = (xcr0 & (3u << 17)) == (3u << 17);  // XTILECFG, XTILEDATA
+    f.amx_tile = amx_os && (d & (1u << 24));
+    f.amx_int8 = f.amx_tile && (d & (1u << 25));
+    f.amx_bf16 = f.amx_tile && (d & (1u << 22));
     unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
     if (__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) {
         f.avx512_bf16 = f.avx512 && (a1 & (1u << 5));

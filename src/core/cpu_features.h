@@ -9,6 +9,11 @@ struct CpuFeatures {
     bool avx512_vnni = false;
     bool avx512_bf16 = false;
     bool avx_vnni = false;
+    // AMX tile instructions (cpuid and OS state; the kernel must still grant each process the tile data
+    // state: gemm_amx.cpp asks for it with arch_prctl before first use).
+    bool amx_tile = false;
+    bool amx_int8 = false;
+    bool amx_bf16 = false;
 };
 
 const CpuFeatures& cpu_features();

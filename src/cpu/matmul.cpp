@@ -3,6 +3,7 @@
 #include "cpu/matmul_kernels.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -33,10 +34,16 @@ const uint8_t* ActivationScratch::convert(int slot, DType type, const float* x, 
     return buf.data();
 }
 
+uint8_t* ActivationScratch::packed(int slot, size_t bytes) {
+    if (size_t(slot) >= packed_.size()) packed_.resize(slot + 1);
+    packed_[slot].resize(bytes);
+    return packed_[slot].data();
+}
+
 void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, int64_t n_tok, ThreadPool& pool,
             ActivationScratch& scratch) {
     // Convert the input once per distinct activation type (at most two in practice: e.g. Q8_0 and Q8_K).
-    struct Src { DType type; const uint8_t* data; size_t rb; };
+    struct Src { DType type; const uint8_t* data; size_t rb; int64_t cols; const uint8_t* packed; };
     std::vector<Src> srcs;
     std::vector<int> src_of(outs.size());
     int64_t total_rows = 0;
@@ -48,28 +55,62 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         if (found < 0) {
             size_t rb = 0;
             const uint8_t* d = scratch.convert(int(srcs.size()), vt, x, x_stride, n_tok, outs[j].w->cols, pool, &rb);
-            srcs.push_back({vt, d, rb});
+            srcs.push_back({vt, d, rb, outs[j].w->cols, nullptr});
             found = int(srcs.size()) - 1;
         }
         src_of[j] = found;
         total_rows += outs[j].w->rows;
     }
 
-    // Rows of all matrices form one index space, split evenly over the threads. For one token the split falls
-    // on multiples of the multi-row kernel's row count, so no thread ends a matrix with one-row tails.
-    const int64_t grain = n_tok == 1 ? gemv_row_grain() : 1;
-    pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
-        int64_t base = 0;
+    // Prefill kernels that read the activations in token panels get them packed once, shared by all threads.
+    if (n_tok > 1) {
         for (size_t j = 0; j < outs.size(); ++j) {
-            const Matrix& w = *outs[j].w;
-            const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
-            base += w.rows;
-            if (lo >= hi) continue;
-            const Src& s = srcs[src_of[j]];
-            if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
-            else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride);
+            Src& s = srcs[src_of[j]];
+            const GemmPacking pk = gemm_packing(outs[j].w->type, n_tok);
+            if (pk == GemmPacking::none || s.packed) continue;
+            uint8_t* dst = scratch.packed(src_of[j], gemm_packed_bytes(pk, n_tok, s.cols));
+            const int64_t n_panels = (n_tok + kGemmPanel - 1) / kGemmPanel;
+            pool.parallel_for(n_panels, [&](int64_t b, int64_t e, int) {
+                gemm_pack_acts(pk, s.data, s.rb, n_tok, s.cols, dst, b, e);
+            });
+            s.packed = dst;
         }
-    }, grain);
+    }
+
+    if (n_tok == 1) {
+        // Rows of all matrices form one index space, split evenly over the threads, on multiples of the
+        // multi-row kernel's row count so no thread ends a matrix with one-row tails.
+        pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
+            int64_t base = 0;
+            for (size_t j = 0; j < outs.size(); ++j) {
+                const Matrix& w = *outs[j].w;
+                const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
+                base += w.rows;
+                if (lo >= hi) continue;
+                gemv_rows(w, lo, hi, srcs[src_of[j]].data, outs[j].y);
+            }
+        }, gemv_row_grain());
+        return;
+    }
+
+    // Prefill: chunks of rows handed out one at a time, so a thread that is slowed down (by other work on
+    // the machine, or a slower part of the matrices) takes fewer chunks instead of holding the others up.
+    constexpr int64_t kChunkRows = 64;
+    std::vector<int64_t> first_chunk(outs.size() + 1, 0);
+    for (size_t j = 0; j < outs.size(); ++j)
+        first_chunk[j + 1] = first_chunk[j] + (outs[j].w->rows + kChunkRows - 1) / kChunkRows;
+    const int64_t n_chunks = first_chunk.back();
+    std::atomic<int64_t> next{0};
+    pool.run([&](int, int) {
+        size_t j = 0;
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+            while (c >= first_chunk[j + 1]) ++j;
+            const Matrix& w = *outs[j].w;
+            const int64_t lo = (c - first_chunk[j]) * kChunkRows, hi = std::min(w.rows, lo + kChunkRows);
+            const Src& s = srcs[src_of[j]];
+            gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
+        }
+    });
 }
 
 void matmul(const Matrix& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, ActivationScratch& scratch) {

@@ -26,8 +26,11 @@ public:
     // returns the converted rows (or x itself when no conversion is needed).
     const uint8_t* convert(int slot, DType type, const float* x, int64_t x_stride, int64_t n_tok, int64_t cols,
                            ThreadPool& pool, size_t* row_bytes_out);
+    // Buffer `slot` for activations re-laid out for the prefill kernels (at least `bytes` long).
+    uint8_t* packed(int slot, size_t bytes);
 private:
     std::vector<AlignedBuffer<uint8_t>> bufs_;
+    std::vector<AlignedBuffer<uint8_t>> packed_;
 };
 
 void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, int64_t n_tok, ThreadPool& pool,
