@@ -72,7 +72,7 @@ TEST_P(Stories, GreedyTokensMatchLlamaCpp) {
     }
 }
 
-// The batched (prompt) path and the one-token path give the same logits, up to summation order (1e-4 relative).
+// The batched (prompt) path and the one-token path give the same logits, up to summation order and the F16 rounding of the cached K/V it moves (1e-3 relative, the bar set for CPU vs GPU).
 TEST_P(Stories, BatchedPromptEqualsTokenByToken) {
     LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
     EngineOptions eo;
@@ -91,7 +91,7 @@ TEST_P(Stories, BatchedPromptEqualsTokenByToken) {
         const int32_t one[] = {toks[i]};
         ASSERT_TRUE((*b)->eval(one));
         for (int64_t v = 0; v < (*a)->n_vocab(); ++v)
-            ASSERT_NEAR((*a)->logits(int64_t(i))[v], (*b)->logits(0)[v], 1e-4f * std::max(1.0f, std::fabs((*b)->logits(0)[v])))
+            ASSERT_NEAR((*a)->logits(int64_t(i))[v], (*b)->logits(0)[v], 1e-3f * std::max(1.0f, std::fabs((*b)->logits(0)[v])))
                 << "token " << i << " vocab " << v;
     }
 }
