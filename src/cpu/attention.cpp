@@ -1,4 +1,5 @@
 #include "cpu/attention.h"
+#include "cpu/softmax.h"
 
 #include <cmath>
 
@@ -17,12 +18,7 @@ void attend_head_scalar(const HeadAttention& a) {
         a.scores[p] = s;
         mx = s > mx ? s : mx;
     }
-    double sum = 0;
-    for (int64_t p = 0; p < a.n_kv; ++p) {
-        a.scores[p] = std::exp(a.scores[p] - mx);
-        sum += a.scores[p];
-    }
-    const float inv = float(1.0 / sum);
+    const float inv = exp_in_place_inv_sum(a.scores, a.n_kv, mx);
     for (int64_t i = 0; i < a.head_dim; ++i) a.out[i] = 0;
     for (int64_t p = 0; p < a.n_kv; ++p) {
         const uint16_t* v = a.v + p * a.kv_stride;

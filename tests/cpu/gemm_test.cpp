@@ -8,29 +8,10 @@
 #include "core/cpu_features.h"
 #include "cpu/matmul.h"
 #include "cpu/matmul_kernels.h"
-#include "test_util.h"
+#include "cpu_test_util.h"
 
 namespace locus {
 namespace {
-
-struct Weights {
-    std::vector<uint8_t> bytes;
-    Matrix m;
-};
-
-Weights make_weights(DType type, int64_t cols, int64_t rows, uint32_t seed) {
-    const TypeTraits& tt = type_traits(type);
-    Weights w;
-    w.m.type = type;
-    w.m.cols = cols;
-    w.m.rows = rows;
-    w.m.row_bytes = row_bytes(tt, cols);
-    w.bytes.resize(w.m.row_bytes * rows);
-    const auto f = test::random_floats(size_t(cols * rows), seed);
-    for (int64_t r = 0; r < rows; ++r) tt.from_float(f.data() + r * cols, w.bytes.data() + r * w.m.row_bytes, cols);
-    w.m.data = w.bytes.data();
-    return w;
-}
 
 struct Acts {
     std::vector<uint8_t> rows;  // vec_dot_type rows
@@ -50,7 +31,7 @@ Acts make_acts(DType vt, int64_t cols, int64_t n_tok, uint32_t seed) {
     return a;
 }
 
-void expect_matches_vec_dot(const Weights& w, const Acts& a, int64_t n_tok, int64_t lo, int64_t hi,
+void expect_matches_vec_dot(const test::QuantMatrix& w, const Acts& a, int64_t n_tok, int64_t lo, int64_t hi,
                             const std::vector<float>& y, const char* what) {
     const TypeTraits& tt = type_traits(w.m.type);
     for (int64_t t = 0; t < n_tok; ++t)
@@ -72,7 +53,7 @@ TEST(Gemm, TiledKernelVariantsMatchScalarVecDot) {
         for (int64_t nblk : {1, 3, 64}) {
             const int64_t cols = nblk * 32;
             for (int64_t rows : {1, 3, 37}) {
-                const Weights w = make_weights(type, cols, rows, 5 + uint32_t(rows));
+                const test::QuantMatrix w = test::make_quant_matrix(type, cols, rows, 5 + uint32_t(rows));
                 for (int64_t n_tok : kTokens) {
                     const Acts a = make_acts(vt, cols, n_tok, 9 + uint32_t(n_tok));
                     for (int variant : {0, 1, 2}) {
@@ -106,7 +87,7 @@ TEST(Gemm, MatmulBatchMatchesScalarVecDotForEveryType) {
         const TypeTraits* tt = find_type_traits(id);
         if (!tt || !tt->can_compute || !tt->vec_dot || !tt->from_float) continue;
         const int64_t cols = std::max<int64_t>(256, tt->block_size) * 2, rows = 37;
-        const Weights w = make_weights(DType(id), cols, rows, 3);
+        const test::QuantMatrix w = test::make_quant_matrix(DType(id), cols, rows, 3);
         for (int64_t n_tok : {2, 5, 17, 64}) {
             const auto x = test::random_floats(size_t(cols * n_tok), 21);
             const Acts a = [&] {

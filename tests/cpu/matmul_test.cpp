@@ -4,29 +4,12 @@
 
 #include <cmath>
 
-#include "test_util.h"
+#include "cpu_test_util.h"
 
 namespace locus {
 namespace {
 
-struct QuantMatrix {
-    std::vector<uint8_t> bytes;
-    Matrix m;
-};
-
-QuantMatrix make_matrix(DType type, int64_t cols, int64_t rows, uint32_t seed) {
-    const TypeTraits& tt = type_traits(type);
-    QuantMatrix q;
-    q.m.type = type;
-    q.m.cols = cols;
-    q.m.rows = rows;
-    q.m.row_bytes = row_bytes(tt, cols);
-    q.bytes.resize(q.m.row_bytes * rows);
-    const auto f = test::random_floats(size_t(cols * rows), seed);
-    for (int64_t r = 0; r < rows; ++r) tt.from_float(f.data() + r * cols, q.bytes.data() + r * q.m.row_bytes, cols);
-    q.m.data = q.bytes.data();
-    return q;
-}
+using test::make_quant_matrix;
 
 std::vector<DType> computable_types() {
     std::vector<DType> out;
@@ -46,7 +29,7 @@ TEST(Matmul, MatchesDequantisedReferenceForEveryTypeAndThreadCount) {
         for (int64_t cols : {bs, bs * 3, bs * 9}) {
             if (cols < 32) continue;
             const int64_t rows = 37;
-            auto w = make_matrix(type, cols, rows, 7);
+            auto w = make_quant_matrix(type, cols, rows, 7);
             for (int64_t n_tok : {1, 3, 17}) {
                 const auto x = test::random_floats(size_t(cols * n_tok), 11);
                 std::vector<float> want(rows * n_tok);
@@ -70,7 +53,7 @@ TEST(Matmul, FusedDispatchEqualsSeparate) {
     for (DType type : computable_types()) {
         const int64_t cols = type_traits(type).block_size * 8;
         if (cols < 32) continue;
-        auto a = make_matrix(type, cols, 19, 1), b = make_matrix(type, cols, 40, 2);
+        auto a = make_quant_matrix(type, cols, 19, 1), b = make_quant_matrix(type, cols, 40, 2);
         const auto x = test::random_floats(size_t(cols * 2), 3);
         ThreadPool pool(3);
         ActivationScratch scratch;

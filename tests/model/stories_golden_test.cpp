@@ -52,46 +52,51 @@ std::vector<int32_t> greedy(Session& s, std::vector<int32_t> prompt, int n) {
     return out;
 }
 
-class Stories : public ::testing::TestWithParam<int> {};
+// Loads stories260K with the test's thread count; the test is skipped when ../shared is absent.
+class Stories : public ::testing::TestWithParam<int> {
+protected:
+    void SetUp() override {
+        const std::string path = test::shared_file("models/stories260K.gguf");
+        if (path.empty()) GTEST_SKIP() << "test data ../shared/models/stories260K.gguf not found";
+        EngineOptions eo;
+        eo.model_path = path;
+        eo.n_threads = GetParam();
+        auto e = Engine::load(eo);
+        ASSERT_TRUE(e) << e.error();
+        engine = std::move(*e);
+    }
+    std::unique_ptr<Session> session(int64_t n_ctx) {
+        SessionOptions so;
+        so.n_ctx = n_ctx;
+        auto s = Session::create(*engine, so);
+        EXPECT_TRUE(s) << s.error();
+        return s ? std::move(*s) : nullptr;
+    }
+    std::unique_ptr<Engine> engine;
+};
 
 TEST_P(Stories, GreedyTokensMatchLlamaCpp) {
-    LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
-    EngineOptions eo;
-    eo.model_path = path;
-    eo.n_threads = GetParam();
-    auto engine = Engine::load(eo);
-    ASSERT_TRUE(engine) << engine.error();
-    SessionOptions so;
-    so.n_ctx = 512;
-    auto session = Session::create(**engine, so);
-    ASSERT_TRUE(session) << session.error();
+    auto s = session(512);
+    ASSERT_TRUE(s);
     for (const Golden& g : goldens()) {
-        const auto ids = (*engine)->tokenizer().encode(g.prompt, true, true);
+        const auto ids = engine->tokenizer().encode(g.prompt, true, true);
         EXPECT_EQ(ids, g.prompt_ids) << g.prompt;
-        EXPECT_EQ(greedy(**session, g.prompt_ids, int(g.generated.size())), g.generated) << g.prompt;
+        EXPECT_EQ(greedy(*s, g.prompt_ids, int(g.generated.size())), g.generated) << g.prompt;
     }
 }
 
-// The batched (prompt) path and the one-token path give the same logits, up to summation order and the F16 rounding of the cached K/V it moves (1e-3 relative, the bar set for CPU vs GPU).
+// The batched (prompt) path and the one-token path give the same logits, up to summation order and the F16
+// rounding of the cached K/V it moves (1e-3 relative, the bar set for CPU vs GPU).
 TEST_P(Stories, BatchedPromptEqualsTokenByToken) {
-    LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
-    EngineOptions eo;
-    eo.model_path = path;
-    eo.n_threads = GetParam();
-    auto engine = Engine::load(eo);
-    ASSERT_TRUE(engine) << engine.error();
-    SessionOptions so;
-    so.n_ctx = 128;
-    auto a = Session::create(**engine, so);
-    auto b = Session::create(**engine, so);
+    auto a = session(128), b = session(128);
     ASSERT_TRUE(a && b);
     const std::vector<int32_t> toks = goldens()[2].prompt_ids;
-    ASSERT_TRUE((*a)->eval(toks, 0, true));
+    ASSERT_TRUE(a->eval(toks, 0, true));
     for (size_t i = 0; i < toks.size(); ++i) {
         const int32_t one[] = {toks[i]};
-        ASSERT_TRUE((*b)->eval(one));
-        for (int64_t v = 0; v < (*a)->n_vocab(); ++v)
-            ASSERT_NEAR((*a)->logits(int64_t(i))[v], (*b)->logits(0)[v], 1e-3f * std::max(1.0f, std::fabs((*b)->logits(0)[v])))
+        ASSERT_TRUE(b->eval(one));
+        for (int64_t v = 0; v < a->n_vocab(); ++v)
+            ASSERT_NEAR(a->logits(int64_t(i))[v], b->logits(0)[v], 1e-3f * std::max(1.0f, std::fabs(b->logits(0)[v])))
                 << "token " << i << " vocab " << v;
     }
 }
