@@ -4,16 +4,12 @@
 #include <queue>
 #include <string>
 
+#include "text/merge_symbols.h"
 #include "text/unicode.h"
 
 namespace locus::text {
 
 namespace {
-
-struct Symbol {
-    int prev, next;
-    size_t begin, len;  // byte range in the word; len 0 once merged into its left neighbour
-};
 
 struct Bigram {
     int left, right;
@@ -36,14 +32,7 @@ void bpe_tokenize_word(const Vocab& vocab, std::string_view word, std::vector<in
         const int32_t id = vocab.find(word);
         if (id >= 0) { out.push_back(id); return; }
     }
-    std::vector<Symbol> sym;
-    sym.reserve(word.size());
-    for (size_t pos = 0; pos < word.size();) {
-        const size_t n = std::min(word.size() - pos, utf8_len(static_cast<uint8_t>(word[pos])));
-        const int idx = static_cast<int>(sym.size());
-        sym.push_back({idx - 1, pos + n == word.size() ? -1 : idx + 1, pos, n});
-        pos += n;
-    }
+    std::vector<Symbol> sym = utf8_symbols(word);
 
     std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
     auto try_add = [&](int left, int right) {

@@ -4,16 +4,12 @@
 #include <queue>
 #include <string>
 
+#include "text/merge_symbols.h"
 #include "text/unicode.h"
 
 namespace locus::text {
 
 namespace {
-
-struct Symbol {
-    int prev, next;
-    size_t begin, len;  // byte range in the text; len 0 once merged into its left neighbour
-};
 
 struct Bigram {
     int left, right;
@@ -41,14 +37,7 @@ std::string spm_escape(std::string_view text) {
 }
 
 void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
-    std::vector<Symbol> sym;
-    sym.reserve(text.size());
-    for (size_t pos = 0; pos < text.size();) {
-        const size_t n = std::min(text.size() - pos, utf8_len(static_cast<uint8_t>(text[pos])));
-        const int idx = static_cast<int>(sym.size());
-        sym.push_back({idx - 1, pos + n == text.size() ? -1 : idx + 1, pos, n});
-        pos += n;
-    }
+    std::vector<Symbol> sym = utf8_symbols(text);
 
     std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
     auto try_add = [&](int left, int right) {
