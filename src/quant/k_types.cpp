@@ -205,32 +205,24 @@ void register_k_types(TypeTraits* t) {
     t[int(DType::Q2_K)] = {"q2_K", 256, sizeof(BlockQ2K), true};
     t[int(DType::Q3_K)] = {"q3_K", 256, sizeof(BlockQ3K), true};
 
-    TypeTraits q4{"q4_K", QK_K, sizeof(BlockQ4K), true, true, DType::Q8_K};
-    q4.to_float = dequantize_q4k;
-    q4.from_float = quantize_q4k;
-    q4.vec_dot_scalar = dot_q4k_q8k_scalar;
-    q4.vec_dot_by_isa[0] = dot_q4k_q8k_scalar;
-    q4.vec_dot_by_isa[1] = dot_q4k_q8k_avx2;
-    q4.vec_dot_by_isa[2] = vnni ? dot_q4k_q8k_avx512vnni : dot_q4k_q8k_avx512;
-    t[int(DType::Q4_K)] = q4;
-
-    TypeTraits q5{"q5_K", QK_K, sizeof(BlockQ5K), true, true, DType::Q8_K};
-    q5.to_float = dequantize_q5k;
-    q5.from_float = quantize_q5k;
-    q5.vec_dot_scalar = dot_q5k_q8k_scalar;
-    q5.vec_dot_by_isa[0] = dot_q5k_q8k_scalar;
-    q5.vec_dot_by_isa[1] = dot_q5k_q8k_avx2;
-    q5.vec_dot_by_isa[2] = vnni ? dot_q5k_q8k_avx512vnni : dot_q5k_q8k_avx512;
-    t[int(DType::Q5_K)] = q5;
-
-    TypeTraits q6{"q6_K", QK_K, sizeof(BlockQ6K), true, true, DType::Q8_K};
-    q6.to_float = dequantize_q6k;
-    q6.from_float = quantize_q6k;
-    q6.vec_dot_scalar = dot_q6k_q8k_scalar;
-    q6.vec_dot_by_isa[0] = dot_q6k_q8k_scalar;
-    q6.vec_dot_by_isa[1] = dot_q6k_q8k_avx2;
-    q6.vec_dot_by_isa[2] = vnni ? dot_q6k_q8k_avx512vnni : dot_q6k_q8k_avx512;
-    t[int(DType::Q6_K)] = q6;
+    // One weight row: its kernels at every instruction set, the AVX-512 slot taking VNNI where the CPU has it.
+    auto weight_row = [&](const char* name, size_t bytes, ToFloatFn to, FromFloatFn from, VecDotFn scalar,
+                          VecDotFn avx2, VecDotFn avx512, VecDotFn avx512vnni) {
+        TypeTraits r{name, QK_K, bytes, true, true, DType::Q8_K};
+        r.to_float = to;
+        r.from_float = from;
+        r.vec_dot_scalar = scalar;
+        r.vec_dot_by_isa[0] = scalar;
+        r.vec_dot_by_isa[1] = avx2;
+        r.vec_dot_by_isa[2] = vnni ? avx512vnni : avx512;
+        return r;
+    };
+    t[int(DType::Q4_K)] = weight_row("q4_K", sizeof(BlockQ4K), dequantize_q4k, quantize_q4k, dot_q4k_q8k_scalar,
+                                     dot_q4k_q8k_avx2, dot_q4k_q8k_avx512, dot_q4k_q8k_avx512vnni);
+    t[int(DType::Q5_K)] = weight_row("q5_K", sizeof(BlockQ5K), dequantize_q5k, quantize_q5k, dot_q5k_q8k_scalar,
+                                     dot_q5k_q8k_avx2, dot_q5k_q8k_avx512, dot_q5k_q8k_avx512vnni);
+    t[int(DType::Q6_K)] = weight_row("q6_K", sizeof(BlockQ6K), dequantize_q6k, quantize_q6k, dot_q6k_q8k_scalar,
+                                     dot_q6k_q8k_avx2, dot_q6k_q8k_avx512, dot_q6k_q8k_avx512vnni);
 
     // Activation type only: no dot of its own. Quantised once per activation vector, so the fast version
     // is picked here (all versions give identical blocks).
