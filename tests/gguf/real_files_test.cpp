@@ -1,6 +1,8 @@
 // The reader on files written by llama.cpp's tools (../shared).
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "gguf/gguf.h"
 #include "test_util.h"
 
@@ -27,6 +29,26 @@ TEST(GgufRealFiles, Stories260K) {
     ASSERT_TRUE(tokens) << tokens.error();
     ASSERT_TRUE(tokens->has_value());
     EXPECT_EQ((*tokens)->size(), 512u);
+}
+
+// make_resident moves every tensor to huge-page memory with its bytes unchanged; metadata stays readable.
+TEST(GgufRealFiles, MakeResidentKeepsEveryTensorByte) {
+    LOCUS_REQUIRE_SHARED(path, "models/stories260K.gguf");
+    auto a = File::open(path), b = File::open(path);
+    ASSERT_TRUE(a && b);
+    double last = 0;
+    ASSERT_TRUE((*b)->make_resident([&](double f) { last = f; }));
+    EXPECT_TRUE((*b)->is_resident());
+    EXPECT_EQ(last, 1.0);
+    ASSERT_EQ((*a)->tensors().size(), (*b)->tensors().size());
+    for (size_t i = 0; i < (*a)->tensors().size(); ++i) {
+        const TensorInfo& ta = (*a)->tensors()[i];
+        const TensorInfo& tb = (*b)->tensors()[i];
+        EXPECT_NE(ta.data, tb.data);
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(tb.data) % (*b)->alignment(), 0u) << tb.name;
+        ASSERT_EQ(std::memcmp(ta.data, tb.data, ta.size_bytes), 0) << ta.name;
+    }
+    EXPECT_EQ(*(*b)->get_string("general.architecture").value(), "llama");
 }
 
 TEST(GgufRealFiles, LlamaBpeVocab) {
