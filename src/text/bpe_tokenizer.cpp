@@ -48,14 +48,11 @@ void bpe_tokenize_word(const Vocab& vocab, std::string_view word, std::vector<in
     while (!queue.empty()) {
         const Bigram bg = queue.top();
         queue.pop();
-        Symbol& l = sym[bg.left];
-        Symbol& r = sym[bg.right];
+        const Symbol& l = sym[bg.left];
+        const Symbol& r = sym[bg.right];
         // Symbols only grow to the right from a fixed start, so equal lengths mean the same text.
         if (l.len != bg.left_len || r.len != bg.right_len || l.next != bg.right) continue;
-        l.len += r.len;
-        r.len = 0;
-        l.next = r.next;
-        if (r.next >= 0) sym[r.next].prev = bg.left;
+        merge_into_left(sym, bg.left, bg.right);
         try_add(l.prev, bg.left);
         try_add(bg.left, l.next);
     }

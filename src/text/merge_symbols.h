@@ -27,4 +27,14 @@ inline std::vector<Symbol> utf8_symbols(std::string_view text) {
     return sym;
 }
 
+// Absorbs symbol `right` (the right neighbour of `left`) into `left` and unlinks it.
+inline void merge_into_left(std::vector<Symbol>& sym, int left, int right) {
+    Symbol& l = sym[left];
+    Symbol& r = sym[right];
+    l.len += r.len;
+    r.len = 0;
+    l.next = r.next;
+    if (r.next >= 0) sym[r.next].prev = left;
+}
+
 }  // namespace locus::text

@@ -52,14 +52,11 @@ void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t
     while (!queue.empty()) {
         const Bigram bg = queue.top();
         queue.pop();
-        Symbol& l = sym[bg.left];
-        Symbol& r = sym[bg.right];
+        const Symbol& l = sym[bg.left];
+        const Symbol& r = sym[bg.right];
         // Stale if either side was merged away or has grown since the bigram was queued.
         if (l.len == 0 || r.len == 0 || l.len + r.len != bg.len) continue;
-        l.len += r.len;
-        r.len = 0;
-        l.next = r.next;
-        if (r.next >= 0) sym[r.next].prev = bg.left;
+        merge_into_left(sym, bg.left, bg.right);
         try_add(l.prev, bg.left);
         try_add(bg.left, l.next);
     }
