@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -11,6 +12,7 @@
 #include "model/llama_model.h"
 #include "model/model_spec.h"
 #include "model/weights.h"
+#include "sparse/sparse_mode.h"
 #include "text/tokenizer.h"
 
 namespace locus {
@@ -24,6 +26,11 @@ struct EngineOptions {
     // progress(fraction) is called while it does.
     bool prefault = true;
     std::function<void(double)> progress;
+    // FFN activation sparsity (see sparse/sparse_mode.h).
+    SparseMode sparse = SparseMode::Auto;
+    // Predictor threshold; unset: LLAMA_SPARSE_PRED_THRESHOLD from the environment, else the file's
+    // powerinfer.sparse_threshold, else 0.
+    std::optional<float> sparse_threshold;
 };
 
 class Engine {
