@@ -6,6 +6,9 @@
 #include "common.h"
 #include "gguf/gguf.h"
 #include "model/model_spec.h"
+#include "model/weights.h"
+#include "runtime/engine.h"
+#include <algorithm>
 
 namespace locus::app {
 namespace {
@@ -69,7 +72,7 @@ int info(const std::string& path, bool all_tensors) {
         std::printf("\nmodel: not runnable by Locus: %s\n", spec.error().c_str());
         return 0;
     }
-    const ModelSpec& s = *spec;
+    ModelSpec& s = *spec;
     std::printf("\nmodel: arch %s, %lld layers, n_embd %lld, n_ff %lld, heads %lld (kv %lld), head dim %lld, "
                 "context %lld\n       rope %s base %g scale %g, ffn %s (%s), norm eps %g%s\n",
                 s.arch.c_str(), (long long)s.n_layer, (long long)s.n_embd, (long long)s.n_ff, (long long)s.n_head,
@@ -78,6 +81,26 @@ int info(const std::string& path, bool all_tensors) {
                 ffn_activation_name(s.ffn_act),
                 s.ffn_mode == FfnMode::par ? "gated" : s.ffn_mode == FfnMode::sym ? "dReLU" : "no gate", s.norm_eps,
                 s.sparse_file ? ", sparse file" : "");
+    auto w = bind_weights(file, s);
+    if (!w) {
+        std::printf("       weights: not runnable by Locus: %s\n", w.error().c_str());
+        return 0;
+    }
+    std::printf("sparsity: ");
+    if (s.has_predictors) {
+        int64_t lo = w->layers[0].fc1.rows, hi = lo;
+        for (const auto& L : w->layers) { lo = std::min(lo, L.fc1.rows); hi = std::max(hi, L.fc1.rows); }
+        std::printf("predictors in every layer (rank %lld", (long long)lo);
+        if (hi != lo) std::printf("..%lld", (long long)hi);
+        std::printf(", %s / %s), threshold %g", dtype_name(w->layers[0].fc1.type), dtype_name(w->layers[0].fc2.type),
+                    double(s.sparse_threshold));
+    } else {
+        std::printf("no predictors");
+    }
+    std::printf("%s\n", s.sparse_file ? ", down projection transposed (ffn_down_t)" : "");
+    auto sp = resolve_sparsity(s, SparseMode::Auto, std::nullopt);
+    if (sp)
+        std::printf("          --sparse auto runs it as: %s\n", std::string(sparse_mode_name(sp->mode)).c_str());
     return 0;
 }
 

@@ -18,6 +18,7 @@ struct PplArgs {
     int threads = 0;
     int64_t chunks = -1;
     bool no_leading_bos = false;
+    SparseFlags sparse;
 };
 
 int perplexity(const PplArgs& a) {
@@ -28,7 +29,7 @@ int perplexity(const PplArgs& a) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads);
+    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads, a.sparse);
     if (!engine) return 1;
     SessionOptions so;
     so.n_ctx = a.n_ctx;
@@ -100,6 +101,7 @@ Runner add_perplexity(CLI::App& app) {
     c->add_option("-c,--ctx-size", a->n_ctx, "Chunk (context) size")->check(CLI::Range(int64_t(4), int64_t(1) << 20));
     c->add_option("-b,--batch-size", a->n_batch, "Tokens per forward pass")->check(CLI::PositiveNumber);
     c->add_option("-t,--threads", a->threads, "Threads");
+    add_sparse_flags(c, a->sparse);
     c->add_option("--chunks", a->chunks, "Score at most this many chunks");
     c->add_flag("--no-leading-bos", a->no_leading_bos,
                 "Tokenize the text without a leading BOS (shifts the chunks by one token; llama.cpp's tool adds it)");

@@ -22,6 +22,7 @@ struct RunArgs {
     float temp = 0.8f, top_p = 0.95f, min_p = 0.05f, repeat_penalty = 1.0f;
     int top_k = 40, repeat_last_n = 64;
     bool ignore_eos = false, no_display_prompt = false;
+    SparseFlags sparse;
 };
 
 void print_timing(const char* what, double ms, int64_t n, const char* unit) {
@@ -43,7 +44,7 @@ int run(const RunArgs& a) {
         prompt = ss.str();
     }
     const std::string path = a.model.empty() ? default_model_path() : a.model;
-    auto engine = load_engine(path, a.threads);
+    auto engine = load_engine(path, a.threads, a.sparse);
     if (!engine) return 1;
     SessionOptions so;
     so.n_ctx = a.n_ctx;
@@ -111,7 +112,11 @@ int run(const RunArgs& a) {
     const double t_end = now_ms();
     // Decode time counts the forward passes of generated tokens (the last sampled token is not evaluated).
     const int64_t n_eval = n_gen > 0 ? n_gen - 1 : 0;
-    std::fprintf(stderr, "\nlocus: model %s, %d threads\n", path.c_str(), engine->n_threads());
+    std::fprintf(stderr, "\nlocus: model %s, %d threads, sparse %s", path.c_str(), engine->n_threads(),
+                 std::string(sparse_mode_name(engine->sparsity().mode)).c_str());
+    if (engine->sparsity().mode == SparseMode::Predictor)
+        std::fprintf(stderr, " (threshold %g)", double(engine->sparsity().threshold));
+    std::fputc('\n', stderr);
     std::fprintf(stderr, "locus: load time     = %10.2f ms\n", t_loaded - t_start);
     print_timing("prompt eval", t_p1 - t_p0, int64_t(tokens.size()), "tokens");
     print_timing("decode", t_end - t_p1, n_eval, "runs");
@@ -132,6 +137,7 @@ Runner add_run(CLI::App& app) {
     c->add_option("-c,--ctx-size", a->n_ctx, "Context size (0: the model's)");
     c->add_option("-b,--batch-size", a->n_batch, "Prompt tokens per forward pass")->check(CLI::PositiveNumber);
     c->add_option("-t,--threads", a->threads, "Threads (default: all hardware threads)");
+    add_sparse_flags(c, a->sparse);
     c->add_option("-s,--seed", a->seed, "Sampling seed (-1: random)");
     c->add_option("--temp", a->temp, "Temperature (0: greedy)");
     c->add_option("--top-k", a->top_k, "Top-k (0: off)");

@@ -1,5 +1,17 @@
 // locus synth: write a llama-family GGUF of a chosen shape with seeded random weights in any supported type,
 // for speed tests. The weights carry no knowledge: never use such a model for quality figures.
+//
+// ReLU models (--act relu, and every --sparse one) get a controlled activation profile. Every token's residual
+// carries a constant C in dimension 0 (the embeddings set it; no layer writes to it) and each layer's gate
+// matrix is  G = gs * (b e0^T + A B)  with A (n_ff x k) of unit rows and B (k x n_embd, zero in column 0) random.
+// So neuron i fires when b_i C + A_i . (B x) > 0, where A_i . (B x) is close to N(0, 1) over tokens (the
+// residual stays near the embedding: attention and FFN outputs are scaled small), and b_i = Phi^-1(p_i) / C
+// makes it fire with probability p_i, p a clipped power law (sparse/synthetic_profile.h) shuffled per layer.
+// The predictor is exact by construction: fc1 = [e0; B; -B; random rows], fc2 = [b, A, -A, 0], so
+// fc2 . ReLU(fc1 . x) = b_i C + A_i . (B x), which has the gate's sign. Quantisation blurs both a little.
+// --sparse writes the PowerInfer layout (PWRI magic, ffn_down_t, fc1/fc2); without it the same weight values
+// go into a dense GGUF (ffn_down by output row) for llama.cpp and dense Locus. `locus profile` measures the
+// profile a model really has.
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
@@ -9,6 +21,10 @@
 #include "core/thread_pool.h"
 #include "gguf/gguf.h"
 #include "quant/types.h"
+#include "sparse/synthetic_profile.h"
+#include <algorithm>
+#include <numeric>
+#include <random>
 
 namespace locus::app {
 namespace {
@@ -23,7 +39,10 @@ constexpr Shape kShapes[] = {
 };
 
 struct SynthArgs {
-    std::string out, shape = "1b", type = "q4_0", act = "silu";
+    std::string out, shape = "1b", type = "q4_0", act = "silu", pred_type;
+    bool sparse = false;
+    ProfileShape profile;
+    int64_t pred_rank = 0;
     int64_t embd = 0, ff = 0, layers = 0, heads = 0, heads_kv = 0, vocab = 0, ctx = 4096;
     uint64_t seed = 1;
     int threads = 0;
@@ -106,9 +125,43 @@ int synth(SynthArgs a) {
         return 1;
     }
 
+    const bool relu = a.sparse || a.act == "relu";
+    const DType pred_type_default = type;
+    DType pred_type = pred_type_default;
+    if (!a.pred_type.empty()) {
+        const TypeTraits* pt = nullptr;
+        for (uint32_t id = 0; id < 64; ++id) {
+            const TypeTraits* t = find_type_traits(id);
+            if (t && a.pred_type == t->name) { pt = t; pred_type = DType(id); }
+        }
+        if (!pt || !pt->can_compute || !pt->from_float) {
+            std::fprintf(stderr, "error: unknown or unsupported predictor type '%s'\n", a.pred_type.c_str());
+            return 1;
+        }
+    }
+    const int64_t pbs = type_traits(pred_type).block_size;
+    int64_t rank = a.pred_rank > 0 ? a.pred_rank : std::max<int64_t>(s.embd / 4, 64);
+    rank = (rank + pbs - 1) / pbs * pbs;
+    if (a.sparse && s.embd % pbs) {
+        std::fprintf(stderr, "error: n_embd %lld does not fit predictor type %s\n", (long long)s.embd,
+                     type_traits(pred_type).name);
+        return 1;
+    }
+    std::vector<double> profile;
+    if (relu) {
+        auto p = power_law_profile(s.ff, a.profile);
+        if (!p) {
+            std::fprintf(stderr, "error: %s\n", p.error().c_str());
+            return 1;
+        }
+        profile = std::move(*p);
+    }
+
     gguf::Writer w;
+    w.set_powerinfer(a.sparse);
     w.set("general.architecture", gguf::Value::make_string("llama"));
-    w.set("general.name", gguf::Value::make_string(fmt::format("locus-synth-{}-{}", a.shape, tt->name)));
+    w.set("general.name", gguf::Value::make_string(fmt::format("locus-synth-{}-{}{}", a.shape, tt->name,
+                                                               a.sparse ? "-sparse" : relu ? "-relu" : "")));
     w.set("llama.context_length", gguf::Value::make_u32(uint32_t(a.ctx)));
     w.set("llama.embedding_length", gguf::Value::make_u32(uint32_t(s.embd)));
     w.set("llama.block_count", gguf::Value::make_u32(uint32_t(s.layers)));
@@ -117,59 +170,181 @@ int synth(SynthArgs a) {
     w.set("llama.attention.head_count_kv", gguf::Value::make_u32(uint32_t(s.heads_kv)));
     w.set("llama.rope.dimension_count", gguf::Value::make_u32(uint32_t(s.embd / s.heads)));
     w.set("llama.attention.layer_norm_rms_epsilon", gguf::Value::make_f32(1e-5f));
-    w.set("locus.ffn_activation", gguf::Value::make_string(a.act));
+    w.set("locus.ffn_activation", gguf::Value::make_string(relu ? "relu" : a.act));
+    if (a.sparse) w.set("powerinfer.sparse_threshold", gguf::Value::make_f32(0.0f));
+    if (relu) {
+        w.set("locus.synth.active", gguf::Value::make_f32(float(a.profile.active)));
+        w.set("locus.synth.hot_share", gguf::Value::make_f32(float(a.profile.hot_share)));
+        w.set("locus.synth.hot_cover", gguf::Value::make_f32(float(a.profile.hot_cover)));
+    }
     add_vocab(w, s.vocab);
 
     ThreadPool pool(a.threads > 0 ? a.threads : default_thread_count());
-    uint64_t tensor_id = 0;
-    auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows, DType t) -> Status {
-        const uint64_t id = tensor_id++;
-        const uint64_t seed = a.seed;
-        return w.add_tensor_lazy(name, t, {cols, rows}, [&pool, cols, t, id, seed](uint8_t* dst, size_t size) {
+    const uint64_t seed = a.seed;
+    const int64_t E = s.embd, F = s.ff;
+    // Keys come from tensor names (the dense and sparse files of one seed hold the same values).
+    auto key_of = [](const std::string& name) {
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (char c : name) h = (h ^ uint8_t(c)) * 0x100000001b3ull;
+        return h;
+    };
+    // Uniform in [-amp, amp) at (key, index): for tensors read in two layouts.
+    auto unif_at = [seed](uint64_t key, uint64_t index, float amp) {
+        const uint64_t v = mix(seed ^ mix(key ^ mix(index)));
+        return amp * (float(v >> 40) * (2.0f / 16777216.0f) - 1.0f);
+    };
+    using RowFill = std::function<void(int64_t r, float* row)>;
+    auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows, DType t, RowFill fill) -> Status {
+        return w.add_tensor_lazy(name, t, {cols, rows}, [&pool, cols, t, fill](uint8_t* dst, size_t size) {
             const TypeTraits& tr = type_traits(t);
             const size_t rb = row_bytes(tr, cols);
             const int64_t rows_here = int64_t(size / rb);
-            const float amp = std::sqrt(3.0f / float(cols));  // uniform with variance 1/cols
             pool.parallel_for(rows_here, [&](int64_t b, int64_t e, int) {
                 std::vector<float> row(cols);
                 for (int64_t r = b; r < e; ++r) {
-                    uint64_t st = mix(seed ^ mix(id * 0x100000001b3ull + uint64_t(r)));
-                    for (int64_t c = 0; c < cols; ++c) {
-                        st = mix(st);
-                        row[c] = amp * (float(st >> 40) * (2.0f / 16777216.0f) - 1.0f);
-                    }
+                    fill(r, row.data());
                     tr.from_float(row.data(), dst + size_t(r) * rb, cols);
                 }
             });
         });
     };
+    // Rows of uniform values with variance var (a sequential stream per row: fast).
+    auto random_rows = [&](const std::string& name, int64_t cols, float var) -> RowFill {
+        const uint64_t key = key_of(name);
+        const float amp = std::sqrt(3.0f * var);
+        return [key, cols, amp, seed](int64_t r, float* row) {
+            uint64_t st = mix(seed ^ mix(key + uint64_t(r)));
+            for (int64_t c = 0; c < cols; ++c) {
+                st = mix(st);
+                row[c] = amp * (float(st >> 40) * (2.0f / 16777216.0f) - 1.0f);
+            }
+        };
+    };
+    auto add_random = [&](const std::string& name, int64_t cols, int64_t rows, float var) {
+        return add_matrix(name, cols, rows, type, random_rows(name, cols, var));
+    };
     auto add_ones = [&](const std::string& name, int64_t n) {
         std::vector<float> v(n, 1.0f);
         return w.add_tensor(name, DType::F32, {n}, v.data(), v.size() * 4);
     };
+
+    // The activation structure of layer l (see the top of this file).
+    constexpr float kC = 1.0f;
+    const int64_t k = std::min<int64_t>(32, (rank - 1) / 2);
+    struct Structure { std::vector<float> b, A, B; };  // b[F], A[F x k] unit rows, B[k x E], B[., 0] = 0
+    auto structure = [&](int64_t l) {
+        Structure st;
+        std::vector<int32_t> perm(static_cast<size_t>(F));
+        std::iota(perm.begin(), perm.end(), 0);
+        std::mt19937_64 rng(seed * 7919 + uint64_t(l));
+        std::shuffle(perm.begin(), perm.end(), rng);
+        st.b.resize(size_t(F));
+        for (int64_t i = 0; i < F; ++i) {
+            const double p = std::clamp(profile[size_t(perm[size_t(i)])], 1e-7, 1 - 1e-7);
+            st.b[size_t(i)] = float(normal_quantile(p) / kC);
+        }
+        const uint64_t ka = key_of(fmt::format("blk.{}.structure.A", l)), kb = key_of(fmt::format("blk.{}.structure.B", l));
+        st.A.resize(size_t(F * k));
+        for (int64_t i = 0; i < F; ++i) {
+            double n2 = 0;
+            for (int64_t j = 0; j < k; ++j) {
+                const float v = unif_at(ka, uint64_t(i * k + j), 1.0f);
+                st.A[size_t(i * k + j)] = v;
+                n2 += double(v) * v;
+            }
+            for (int64_t j = 0; j < k; ++j) st.A[size_t(i * k + j)] /= float(std::sqrt(n2));
+        }
+        st.B.resize(size_t(k * E));
+        for (int64_t j = 0; j < k; ++j)
+            for (int64_t e = 1; e < E; ++e) st.B[size_t(j * E + e)] = unif_at(kb, uint64_t(j * E + e), std::sqrt(3.0f));
+        return st;
+    };
+    // Attention and FFN outputs are kept small so the residual stays near the embedding (1e-3 of its
+    // energy per block), which keeps A_i . (B x) close to N(0, 1) in every layer.
+    const float out_var = 1e-3f / float(E);
+    const float wo_var = relu ? out_var / float(E) : 1.0f / float(E);
+    const float down_var = relu ? out_var / float(std::max(a.profile.active, 0.01) * double(F) * 0.5) : 1.0f / float(F);
+
     const int64_t hd = s.embd / s.heads, kv = hd * s.heads_kv;
-    Status st = add_matrix("token_embd.weight", s.embd, s.vocab, type);
+    RowFill embd = random_rows("token_embd.weight", E, 1.0f / float(E));
+    Status st = add_matrix("token_embd.weight", E, s.vocab, type, relu ? RowFill([embd](int64_t r, float* row) {
+        embd(r, row);
+        row[0] = kC;
+    }) : embd);
     for (int64_t l = 0; st && l < s.layers; ++l) {
         const std::string p = fmt::format("blk.{}.", l);
-        if (st) st = add_ones(p + "attn_norm.weight", s.embd);
-        if (st) st = add_matrix(p + "attn_q.weight", s.embd, s.embd, type);
-        if (st) st = add_matrix(p + "attn_k.weight", s.embd, kv, type);
-        if (st) st = add_matrix(p + "attn_v.weight", s.embd, kv, type);
-        if (st) st = add_matrix(p + "attn_output.weight", s.embd, s.embd, type);
-        if (st) st = add_ones(p + "ffn_norm.weight", s.embd);
-        if (st) st = add_matrix(p + "ffn_gate.weight", s.embd, s.ff, type);
-        if (st) st = add_matrix(p + "ffn_up.weight", s.embd, s.ff, type);
-        if (st) st = add_matrix(p + "ffn_down.weight", s.ff, s.embd, type);
+        auto lay = relu ? std::make_shared<Structure>(structure(l)) : nullptr;
+        if (st) st = add_ones(p + "attn_norm.weight", E);
+        if (st) st = add_random(p + "attn_q.weight", E, E, 1.0f / float(E));
+        if (st) st = add_random(p + "attn_k.weight", E, kv, 1.0f / float(E));
+        if (st) st = add_random(p + "attn_v.weight", E, kv, 1.0f / float(E));
+        RowFill wo = random_rows(p + "attn_output.weight", E, wo_var);
+        if (st) st = add_matrix(p + "attn_output.weight", E, E, type, relu ? RowFill([wo, E](int64_t r, float* row) {
+            wo(r, row);
+            if (r == 0) std::fill(row, row + E, 0.0f);
+        }) : wo);
+        if (st) st = add_ones(p + "ffn_norm.weight", E);
+        if (relu) {
+            const float gs = 1.0f / std::sqrt(float(E));
+            if (st) st = add_matrix(p + "ffn_gate.weight", E, F, type, [lay, k, E, gs](int64_t i, float* row) {
+                std::fill(row, row + E, 0.0f);
+                for (int64_t j = 0; j < k; ++j) {
+                    const float aij = lay->A[size_t(i * k + j)];
+                    const float* bj = lay->B.data() + j * E;
+                    for (int64_t e = 0; e < E; ++e) row[e] += aij * bj[e];
+                }
+                row[0] = lay->b[size_t(i)];
+                for (int64_t e = 0; e < E; ++e) row[e] *= gs;
+            });
+        } else {
+            if (st) st = add_random(p + "ffn_gate.weight", E, F, 1.0f / float(E));
+        }
+        if (st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
+        // Down: element (out e, neuron i) is the same value in either layout; nothing writes dimension 0.
+        const uint64_t kd = key_of(p + "ffn_down");
+        const float damp = std::sqrt(3.0f * down_var);
+        if (a.sparse) {
+            if (st) st = add_matrix(p + "ffn_down_t.weight", E, F, type, [=](int64_t i, float* row) {
+                for (int64_t e = 0; e < E; ++e) row[e] = unif_at(kd, uint64_t(e * F + i), damp);
+                if (relu) row[0] = 0.0f;
+            });
+            if (st) st = add_matrix(p + "fc1.weight", E, rank, pred_type, [=, rr = random_rows(p + "fc1.weight", E, 1.0f / float(E))](int64_t r, float* row) {
+                if (r == 0) {
+                    std::fill(row, row + E, 0.0f);
+                    row[0] = 1.0f;
+                } else if (r <= 2 * k) {
+                    const int64_t j = (r - 1) % k;
+                    const float sign = r <= k ? 1.0f : -1.0f;
+                    for (int64_t e = 0; e < E; ++e) row[e] = sign * lay->B[size_t(j * E + e)];
+                } else {
+                    rr(r, row);
+                }
+            });
+            if (st) st = add_matrix(p + "fc2.weight", rank, F, pred_type, [=](int64_t i, float* row) {
+                std::fill(row, row + rank, 0.0f);
+                row[0] = lay->b[size_t(i)];
+                for (int64_t j = 0; j < k; ++j) {
+                    row[1 + j] = lay->A[size_t(i * k + j)];
+                    row[1 + k + j] = -lay->A[size_t(i * k + j)];
+                }
+            });
+        } else {
+            if (st) st = add_matrix(p + "ffn_down.weight", F, E, type, [=](int64_t e, float* row) {
+                for (int64_t i = 0; i < F; ++i) row[i] = relu && e == 0 ? 0.0f : unif_at(kd, uint64_t(e * F + i), damp);
+            });
+        }
     }
-    if (st) st = add_ones("output_norm.weight", s.embd);
-    if (st) st = add_matrix("output.weight", s.embd, s.vocab, type);
+    if (st) st = add_ones("output_norm.weight", E);
+    if (st) st = add_random("output.weight", E, s.vocab, 1.0f / float(E));
     if (st) st = w.write(a.out);
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.message().c_str());
         return 1;
     }
-    std::fprintf(stderr, "synth: wrote %s (%s shape, %s, %lld layers, n_embd %lld, n_ff %lld)\n", a.out.c_str(),
-                 a.shape.c_str(), tt->name, (long long)s.layers, (long long)s.embd, (long long)s.ff);
+    std::fprintf(stderr, "synth: wrote %s (%s shape, %s, %lld layers, n_embd %lld, n_ff %lld%s)\n", a.out.c_str(),
+                 a.shape.c_str(), tt->name, (long long)s.layers, (long long)s.embd, (long long)s.ff,
+                 a.sparse ? fmt::format(", sparse, predictor rank {}", rank).c_str()
+                          : relu ? ", relu" : "");
     return 0;
 }
 
@@ -182,6 +357,12 @@ Runner add_synth(CLI::App& app) {
     c->add_option("--shape", a->shape, "tiny, 1b, 7b, 13b or 70b");
     c->add_option("--type", a->type, "Weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q5_K, q6_K");
     c->add_option("--act", a->act, "FFN activation: silu or relu")->check(CLI::IsMember({"silu", "relu"}));
+    c->add_flag("--sparse", a->sparse, "Write a PowerInfer sparse file (PWRI: ffn_down_t, predictors); implies relu");
+    c->add_option("--active", a->profile.active, "ReLU models: mean fraction of FFN neurons firing per token");
+    c->add_option("--hot-share", a->profile.hot_share, "ReLU models: the hottest this share of neurons ...");
+    c->add_option("--hot-cover", a->profile.hot_cover, "... covers this share of all firings (0.8: strong locality)");
+    c->add_option("--pred-rank", a->pred_rank, "Predictor rank (default n_embd / 4)");
+    c->add_option("--pred-type", a->pred_type, "Predictor weight type (default: the weight type)");
     c->add_option("--n-embd", a->embd, "Override the embedding width");
     c->add_option("--n-ff", a->ff, "Override the FFN width");
     c->add_option("--n-layer", a->layers, "Override the layer count");

@@ -22,7 +22,22 @@ std::string default_model_path() {
 }
 
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads) {
+    return load_engine(path, n_threads, SparseFlags{});
+}
+
+void add_sparse_flags(CLI::App* c, SparseFlags& f) {
+    c->add_option("--sparse", f.mode,
+                  "FFN activation sparsity: auto (predictor if the file has predictors, oracle for ReLU models, "
+                  "else off), predictor, oracle (exact), off")
+        ->check(CLI::IsMember({"auto", "predictor", "oracle", "off"}));
+    c->add_option("--sparse-threshold", f.threshold,
+                  "Predictor threshold (default: LLAMA_SPARSE_PRED_THRESHOLD, else the file's, else 0)");
+}
+
+std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse) {
     EngineOptions o;
+    o.sparse = parse_sparse_mode(sparse.mode).value_or(SparseMode::Auto);
+    o.sparse_threshold = sparse.threshold;
     o.model_path = path;
     o.n_threads = n_threads;
     std::error_code ec;

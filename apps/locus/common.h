@@ -1,7 +1,9 @@
 // Helpers shared by the subcommands: default model lookup, model loading with a progress bar, timing.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "runtime/engine.h"
@@ -15,6 +17,14 @@ std::string default_model_path();
 // Loads a model, drawing a progress bar on stderr for files over 64 MiB; prints the error and returns null
 // on failure.
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads);
+
+// --sparse and --sparse-threshold, shared by the commands that run a model.
+struct SparseFlags {
+    std::string mode = "auto";
+    std::optional<float> threshold;
+};
+void add_sparse_flags(CLI::App* c, SparseFlags& f);
+std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse);
 
 inline double now_ms() {
     using namespace std::chrono;

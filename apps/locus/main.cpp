@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     add(locus::app::add_bench);
     add(locus::app::add_synth);
     add(locus::app::add_devices);
+    add(locus::app::add_profile);
     CLI11_PARSE(app, argc, argv);
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();

@@ -10,7 +10,9 @@
 
 namespace locus {
 
-LlamaModel::LlamaModel(const ModelSpec& spec, const ModelWeights& weights) : spec_(spec), w_(weights) {
+LlamaModel::LlamaModel(const ModelSpec& spec, const ModelWeights& weights, FfnSparsity sparsity)
+    : spec_(spec), w_(weights), sparsity_(sparsity), sparse_ffn_(spec, sparsity) {
+    sparse_path_ = sparsity.mode != SparseMode::Off || spec.sparse_file;
     rope_.style = spec.rope_style;
     rope_.head_dim = spec.head_dim;
     rope_.rope_dims = spec.rope_dims;
@@ -44,10 +46,12 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
     s.hidden.resize(T * F);
     s.scores.resize(size_t(pool.size()) * kv.n_ctx());
 
+    if (s.counts) s.counts->begin_pass(spec_.n_layer, F, T);
     embed(batch, s.x.data());
     for (int64_t l = 0; l < spec_.n_layer; ++l) {
         attention_block(l, batch, kv, pool, s);
-        ffn_block(l, T, pool, s);
+        if (sparse_path_) sparse_ffn_.forward(w_.layers[l], l, T, pool, s);
+        else ffn_block(l, T, pool, s);
     }
     output_head(batch, logits, pool, s);
     return Status::ok();
@@ -133,6 +137,7 @@ void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratc
         ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? s.gate.data() + b : nullptr, s.up.data() + b,
                      s.hidden.data() + b, e - b);
     }, 64);
+    if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
     const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
     matmul(d, s.hidden.data(), F, T, pool, s.act);
     for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];

@@ -13,19 +13,14 @@
 #include "model/weights.h"
 #include "runtime/batch.h"
 #include "runtime/kv_cache.h"
+#include "model/forward_scratch.h"
+#include "model/sparse_ffn.h"
 
 namespace locus {
 
-// Work buffers of one forward pass, grown to the largest batch seen.
-struct ForwardScratch {
-    AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
-    AlignedBuffer<float> scores;  // per thread: n_ctx floats
-    ActivationScratch act;
-};
-
 class LlamaModel {
 public:
-    LlamaModel(const ModelSpec& spec, const ModelWeights& weights);
+    LlamaModel(const ModelSpec& spec, const ModelWeights& weights, FfnSparsity sparsity = {});
 
     // Runs the batch: writes each token's K/V at (seq, pos) and, for the tokens whose logits are wanted,
     // writes their logits in batch order into `logits` (n_logits x n_vocab). Positions must be < n_ctx and
@@ -33,16 +28,21 @@ public:
     Status forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool, ForwardScratch& s) const;
 
     const ModelSpec& spec() const { return spec_; }
+    const FfnSparsity& sparsity() const { return sparsity_; }
 
 private:
     void embed(const Batch& batch, float* x) const;
     void attention_block(int64_t layer, const Batch& batch, KvCache& kv, ThreadPool& pool, ForwardScratch& s) const;
     void ffn_block(int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+
     void output_head(const Batch& batch, float* logits, ThreadPool& pool, ForwardScratch& s) const;
 
     const ModelSpec& spec_;
     const ModelWeights& w_;
     RopeParams rope_;
+    FfnSparsity sparsity_;
+    SparseFfn sparse_ffn_;
+    bool sparse_path_ = false;
 };
 
 }  // namespace locus

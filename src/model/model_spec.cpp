@@ -1,5 +1,6 @@
 #include "model/model_spec.h"
 
+#include <cmath>
 #include <fmt/format.h>
 
 #include "gguf/gguf.h"
@@ -121,6 +122,9 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
         else if (**mode == "seq") s.ffn_mode = FfnMode::seq;
         else return Status::error(fmt::format("{}: unknown locus.ffn_mode '{}'", f.path(), **mode));
     }
+    LOCUS_TRY(opt_float("powerinfer.sparse_threshold", s.sparse_threshold));
+    if (!std::isfinite(s.sparse_threshold))
+        return Status::error(fmt::format("{}: powerinfer.sparse_threshold is not a finite number", f.path()));
     return s;
 }
 

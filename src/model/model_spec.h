@@ -33,7 +33,10 @@ struct ModelSpec {
     FfnActivation ffn_act = FfnActivation::silu;
     FfnMode ffn_mode = FfnMode::par;
     bool sparse_file = false;        // PowerInfer PWRI file
+    bool has_predictors = false;     // every layer has fc1/fc2 (set by bind_weights)
+    float sparse_threshold = 0.0f;   // powerinfer.sparse_threshold: neuron active when predictor logit >= it
 
+    bool relu_family() const { return ffn_act == FfnActivation::relu; }
     int64_t kv_dim() const { return n_head_kv * head_dim; }
     int64_t q_dim() const { return n_head * head_dim; }
 };

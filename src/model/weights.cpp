@@ -107,8 +107,23 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
         LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
         LOCUS_TRY(take_m(L.ffn_up, "ffn_up.weight", E, F));
         LOCUS_TRY(take_m(L.ffn_gate, "ffn_gate.weight", E, F, spec.ffn_mode != FfnMode::seq));
-        LOCUS_TRY(take_m(L.ffn_down, "ffn_down.weight", F, E));
+        if (spec.sparse_file) {
+            LOCUS_TRY(take_m(L.ffn_down_t, "ffn_down_t.weight", E, F));
+        } else {
+            LOCUS_TRY(take_m(L.ffn_down, "ffn_down.weight", F, E));
+        }
+        LOCUS_TRY(take_m(L.fc1, "fc1.weight", E, 0, false));
+        LOCUS_TRY(take_m(L.fc2, "fc2.weight", L.fc1.present() ? L.fc1.rows : 0, F, false));
+        if (L.fc1.present() != L.fc2.present())
+            return Status::error(fmt::format("{}: layer {} has only one of the predictor tensors fc1/fc2", file.path(), i));
     }
+    // Predictors are all or nothing: a model with some layers predicted and others not is not a valid file.
+    int64_t with_pred = 0;
+    for (const auto& L : w.layers) with_pred += L.fc1.present();
+    if (with_pred != 0 && with_pred != spec.n_layer)
+        return Status::error(fmt::format("{}: only {} of {} layers have predictors (fc1/fc2)", file.path(), with_pred,
+                                         spec.n_layer));
+    spec.has_predictors = with_pred == spec.n_layer;
     return w;
 }
 
@@ -116,7 +131,8 @@ uint64_t weight_bytes(const ModelWeights& w) {
     auto sz = [](const Matrix& m) { return m.present() ? uint64_t(m.row_bytes) * m.rows : 0; };
     uint64_t total = sz(w.output);
     for (const auto& L : w.layers)
-        total += sz(L.wq) + sz(L.wk) + sz(L.wv) + sz(L.wo) + sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down);
+        total += sz(L.wq) + sz(L.wk) + sz(L.wv) + sz(L.wo) + sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down) +
+                 sz(L.ffn_down_t) + sz(L.fc1) + sz(L.fc2);
     return total;
 }
 

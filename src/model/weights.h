@@ -32,6 +32,10 @@ struct LayerWeights {
     std::vector<float> bq, bk, bv;   // empty when the model has none
     std::vector<float> ffn_norm;
     Matrix ffn_gate, ffn_up, ffn_down;  // ffn_gate absent for SEQ models
+    // PowerInfer files: the down projection transposed (row i = neuron i's output column) instead of ffn_down,
+    // and the activation predictor fc2 · ReLU(fc1 · x) (absent when the file has none).
+    Matrix ffn_down_t;
+    Matrix fc1, fc2;
 };
 
 struct ModelWeights {

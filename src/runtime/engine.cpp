@@ -1,6 +1,8 @@
 #include "runtime/engine.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <thread>
 
@@ -34,6 +36,46 @@ void prefault(const gguf::File& f, const std::function<void(double)>& progress) 
 
 }  // namespace
 
+Expected<FfnSparsity> resolve_sparsity(const ModelSpec& spec, SparseMode requested, std::optional<float> threshold) {
+    FfnSparsity r;
+    switch (requested) {
+        case SparseMode::Auto:
+            r.mode = spec.has_predictors ? SparseMode::Predictor
+                     : spec.relu_family() ? SparseMode::Oracle
+                                          : SparseMode::Off;
+            break;
+        case SparseMode::Predictor:
+            if (!spec.has_predictors)
+                return Status::error("--sparse predictor: the model has no activation predictors (blk.N.fc1/fc2); "
+                                     "use --sparse oracle (ReLU models) or make predictors with locus sparsify");
+            r.mode = requested;
+            break;
+        case SparseMode::Oracle:
+            r.mode = requested;
+            break;
+        case SparseMode::Off:
+            r.mode = requested;
+            break;
+    }
+    if (r.mode != SparseMode::Off && !spec.relu_family())
+        return Status::error(fmt::format("--sparse {}: the model's FFN activation is {}; activation sparsity needs "
+                                         "a ReLU-family model",
+                                         sparse_mode_name(r.mode), ffn_activation_name(spec.ffn_act)));
+    r.threshold = spec.sparse_threshold;
+    if (const char* env = std::getenv("LLAMA_SPARSE_PRED_THRESHOLD"); env && *env) {
+        char* end = nullptr;
+        const float v = std::strtof(env, &end);
+        if (*end != '\0' || !std::isfinite(v))
+            return Status::error(fmt::format("LLAMA_SPARSE_PRED_THRESHOLD='{}' is not a number", env));
+        r.threshold = v;
+    }
+    if (threshold) {
+        if (!std::isfinite(*threshold)) return Status::error("--sparse-threshold must be a finite number");
+        r.threshold = *threshold;
+    }
+    return r;
+}
+
 Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
     std::unique_ptr<Engine> e(new Engine());
     auto file = gguf::File::open(opts.model_path);
@@ -52,7 +94,9 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
     if (e->tokenizer_->n_vocab() != e->spec_.n_vocab)
         return Status::error(fmt::format("{}: tokenizer has {} tokens but token_embd.weight has {} rows",
                                          opts.model_path, e->tokenizer_->n_vocab(), e->spec_.n_vocab));
-    e->model_ = std::make_unique<LlamaModel>(e->spec_, e->weights_);
+    auto sparsity = resolve_sparsity(e->spec_, opts.sparse, opts.sparse_threshold);
+    if (!sparsity) return Status::error(fmt::format("{}: {}", opts.model_path, sparsity.status().message()));
+    e->model_ = std::make_unique<LlamaModel>(e->spec_, e->weights_, *sparsity);
     e->pool_ = std::make_unique<ThreadPool>(opts.n_threads > 0 ? opts.n_threads : default_thread_count());
     if (opts.prefault && !opts.resident) prefault(*e->file_, opts.progress);
     return e;

@@ -42,6 +42,8 @@ public:
     const gguf::File& file() const { return *file_; }
     const text::Tokenizer& tokenizer() const { return *tokenizer_; }
     const LlamaModel& model() const { return *model_; }
+    // The sparse mode and predictor threshold in use (Auto resolved).
+    const FfnSparsity& sparsity() const { return model_->sparsity(); }
     ThreadPool& pool() { return *pool_; }
     int n_threads() const { return pool_->size(); }
 
@@ -56,5 +58,9 @@ private:
 };
 
 int default_thread_count();
+
+// Resolves the requested sparse mode and threshold against what the model supports: Auto becomes predictor
+// (file has predictors), oracle (ReLU-family model) or off; an impossible request is an error saying why.
+Expected<FfnSparsity> resolve_sparsity(const ModelSpec& spec, SparseMode requested, std::optional<float> threshold);
 
 }  // namespace locus

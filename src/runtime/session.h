@@ -37,6 +37,8 @@ public:
     // Forgets a sequence (its cache rows are overwritten by later tokens).
     void clear(int seq = 0) { n_past_[seq] = 0; }
     Engine& engine() { return engine_; }
+    // Profiling: while set, every pass adds which FFN neurons fired (see sparse/activation_counts.h).
+    void set_activation_counts(ActivationCounts* c) { scratch_.counts = c; }
 
 private:
     Session(Engine& e, KvCache kv, int64_t n_batch);

@@ -1,0 +1,70 @@
+#include "cpu/sparse_axpy.h"
+
+#include <array>
+#include <cmath>
+
+namespace locus::axpy {
+namespace {
+
+// Scalar twin for any type that can be dequantised: the type's own to_float, a chunk at a time (256 elements:
+// a multiple of every block size, and small enough for the stack), then y = fma(a, w, y) row by row.
+template <DType T>
+void axpy_scalar(int64_t n, int k, const uint8_t* const* rows, const float* a, float* y) {
+    const TypeTraits& tt = type_traits(T);
+    constexpr int64_t kChunk = 256;
+    float w[kChunk];
+    for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+        const int64_t m = n - c0 < kChunk ? n - c0 : kChunk;
+        for (int j = 0; j < k; ++j) {
+            tt.to_float(rows[j] + row_bytes(tt, c0), w, m);
+            for (int64_t c = 0; c < m; ++c) y[c0 + c] = std::fma(a[j], w[c], y[c0 + c]);
+        }
+    }
+}
+
+struct Entry {
+    DType type;
+    AxpyFn by_isa[3];  // scalar, avx2, avx512
+};
+
+#define LOCUS_AXPY_ENTRY(T, name) {DType::T, {axpy_scalar<DType::T>, axpy_##name##_avx2, axpy_##name##_avx512}}
+const Entry kEntries[] = {
+    LOCUS_AXPY_ENTRY(F32, f32),   LOCUS_AXPY_ENTRY(F16, f16),   LOCUS_AXPY_ENTRY(BF16, bf16),
+    LOCUS_AXPY_ENTRY(Q8_0, q8_0), LOCUS_AXPY_ENTRY(Q4_0, q4_0), LOCUS_AXPY_ENTRY(Q4_K, q4_k),
+    {DType::Q4_1, {axpy_scalar<DType::Q4_1>, nullptr, nullptr}},
+    {DType::Q5_0, {axpy_scalar<DType::Q5_0>, nullptr, nullptr}},
+    {DType::Q5_1, {axpy_scalar<DType::Q5_1>, nullptr, nullptr}},
+    {DType::Q5_K, {axpy_scalar<DType::Q5_K>, nullptr, nullptr}},
+    {DType::Q6_K, {axpy_scalar<DType::Q6_K>, nullptr, nullptr}},
+};
+#undef LOCUS_AXPY_ENTRY
+
+bool can_run(Isa isa) {
+    switch (isa) {
+        case Isa::scalar: return true;
+        case Isa::avx2: return cpu_features().avx2;
+        case Isa::avx512: return cpu_features().avx512;
+    }
+    return false;
+}
+
+}  // namespace
+
+AxpyFn axpy_by_isa(DType t, Isa isa) {
+    for (const Entry& e : kEntries)
+        if (e.type == t) return can_run(isa) ? e.by_isa[int(isa)] : nullptr;
+    return nullptr;
+}
+
+AxpyFn axpy_for(DType t) {
+    static const auto table = [] {
+        std::array<AxpyFn, 64> a{};
+        for (const Entry& e : kEntries)
+            for (int isa = int(best_isa()); isa >= int(Isa::scalar); --isa)
+                if (AxpyFn f = axpy_by_isa(e.type, Isa(isa))) { a[size_t(e.type)] = f; break; }
+        return a;
+    }();
+    return size_t(t) < table.size() ? table[size_t(t)] : nullptr;
+}
+
+}  // namespace locus::axpy

@@ -1,0 +1,35 @@
+// Work buffers of one forward pass and the sparse-FFN settings (shared by the model and its FFN blocks).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/aligned_buffer.h"
+#include "cpu/matmul.h"
+#include "sparse/activation_counts.h"
+#include "sparse/sparse_mode.h"
+
+namespace locus {
+
+// Work buffers of one forward pass, grown to the largest batch seen.
+struct ForwardScratch {
+    AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
+    AlignedBuffer<float> scores;  // per thread: n_ctx floats
+    ActivationScratch act;
+    // Sparse FFN: predictor hidden layer and logits, per-token active mask, the neurons any token uses,
+    // and their compact values for one token.
+    AlignedBuffer<float> pred_h, pred;
+    std::vector<uint8_t> mask;
+    std::vector<int32_t> neurons, nz_neurons;
+    AlignedBuffer<float> h_compact, nz_coef;
+    AlignedBuffer<float> down_buf;  // per thread: one dequantised row slice (prefill down projection)
+    // When set, every forward pass adds which FFN neurons fired (non-zero activation) per token.
+    ActivationCounts* counts = nullptr;
+};
+
+// How the FFN uses activation sparsity, resolved at load (never Auto here).
+struct FfnSparsity {
+    SparseMode mode = SparseMode::Off;
+    float threshold = 0.0f;  // predictor: neuron active when its logit >= threshold
+};
+
+}  // namespace locus

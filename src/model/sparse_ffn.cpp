@@ -1,0 +1,265 @@
+// The FFN block over the active neurons only (PowerInfer's idea, on the CPU):
+//   1. which neurons: the predictor fc2 · ReLU(fc1 · x) >= threshold (predictor mode), the gate's sign
+//      (oracle mode: exact), or all of them (off, for PowerInfer files);
+//   2. the listed rows of gate and up (row-sparse), combined with the ReLU-family activation;
+//   3. the down projection as a sum of the transposed rows of the neurons that fired (column-sparse axpy).
+// Threads never share an output element: step 2 splits the neuron list, step 3 splits the output columns,
+// so results do not depend on the thread count and no partial sums are merged.
+#include <algorithm>
+#include <cstring>
+
+#include "cpu/norm.h"
+#include "cpu/sparse_axpy.h"
+#include "cpu/sparse_rows.h"
+#include "model/sparse_ffn.h"
+
+namespace locus {
+namespace {
+
+// Activation-scratch slots for the FFN input, clear of the ones matmul uses.
+constexpr int kSlotGate = 8, kSlotUp = 9;
+// Prefill down projection: output tiles of this many tokens by this many columns fit in L2, so each
+// dequantised row slice is reused across the tile's tokens.
+constexpr int64_t kDownTileTokens = 32, kDownTileCols = 512;
+
+// Row-sparse dots cost more per weight byte than the dense kernels (no activation loads shared across rows,
+// scattered rows); past these shares of the matrix the dense kernels win.
+bool prefer_dense_rows(int64_t pairs, int64_t n_tok, int64_t n_ff) {
+    return n_tok == 1 ? pairs * 10 > n_ff * 8 : pairs * 4 > n_tok * n_ff;
+}
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+}  // namespace
+
+void SparseFfn::forward(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    s.cur.resize(T * E);
+    s.gate.resize(T * F);
+    s.up.resize(T * F);
+    s.hidden.resize(T * F);
+    for (int64_t t = 0; t < T; ++t)
+        rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+    sparse_hidden(L, l, T, pool, s);
+    if (s.counts && sparsity_.mode == SparseMode::Oracle && L.fc1.present()) count_predictions(L, l, T, pool, s);
+    sparse_down(L, l, T, pool, s);
+    for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
+}
+
+// Fills s.mask (which neurons each token may use), s.neurons (those any token uses) and the activations:
+// one token: s.h_compact[j] for neuron s.neurons[j], and s.nz_neurons / s.nz_coef, the ones that fired;
+// several: s.hidden (T x n_ff, zero outside the mask).
+void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    const FfnMode mode = spec_.ffn_mode;
+    const bool gated = mode != FfnMode::seq;
+    s.mask.resize(size_t(T * F));
+    const float* gate_pre = nullptr;
+    const float* up_pre = nullptr;
+
+    switch (sparsity_.mode) {
+        case SparseMode::Predictor: {
+            const int64_t r = L.fc1.rows;
+            s.pred_h.resize(T * r);
+            s.pred.resize(T * F);
+            const MatmulOut h[] = {{&L.fc1, s.pred_h.data(), r}};
+            matmul(h, s.x.data(), E, T, pool, s.act);
+            for (int64_t i = 0; i < T * r; ++i) s.pred_h[i] = s.pred_h[i] > 0.0f ? s.pred_h[i] : 0.0f;
+            const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
+            matmul(p, s.pred_h.data(), r, T, pool, s.act);
+            const float thr = sparsity_.threshold;
+            for (int64_t i = 0; i < T * F; ++i) s.mask[i] = s.pred[i] >= thr;
+            break;
+        }
+        case SparseMode::Oracle: {
+            const Matrix& m = gated ? L.ffn_gate : L.ffn_up;
+            float* dst = gated ? s.gate.data() : s.up.data();
+            const MatmulOut o[] = {{&m, dst, F}};
+            matmul(o, s.cur.data(), E, T, pool, s.act);
+            for (int64_t i = 0; i < T * F; ++i) s.mask[i] = dst[i] > 0.0f;
+            (gated ? gate_pre : up_pre) = dst;
+            break;
+        }
+        default:
+            std::fill(s.mask.begin(), s.mask.end(), uint8_t(1));
+            break;
+    }
+
+    // The neurons any token uses, and how many (token, neuron) products that means.
+    s.neurons.clear();
+    int64_t pairs = 0;
+    for (int64_t i = 0; i < F; ++i) {
+        int64_t n = 0;
+        for (int64_t t = 0; t < T; ++t) n += s.mask[t * F + i];
+        if (n) s.neurons.push_back(int32_t(i));
+        pairs += n;
+    }
+    const int64_t N = int64_t(s.neurons.size());
+
+    if (sparsity_.mode == SparseMode::Off || prefer_dense_rows(pairs, T, F)) {
+        // Dense products for whatever is not computed yet; the mask still applies below.
+        std::vector<MatmulOut> outs;
+        if (gated && !gate_pre) outs.push_back({&L.ffn_gate, s.gate.data(), F});
+        if (!up_pre) outs.push_back({&L.ffn_up, s.up.data(), F});
+        if (!outs.empty()) matmul(outs, s.cur.data(), E, T, pool, s.act);
+        gate_pre = gated ? s.gate.data() : nullptr;
+        up_pre = s.up.data();
+    }
+
+    SparseRowsArgs args;
+    args.mode = mode;
+    args.gate = gated ? &L.ffn_gate : nullptr;
+    args.up = &L.ffn_up;
+    size_t xg_bytes = 0, xu_bytes = 0;
+    const uint8_t* xg = nullptr;
+    const uint8_t* xu = nullptr;
+    if (gated && !gate_pre)
+        xg = s.act.convert(kSlotGate, type_traits(L.ffn_gate.type).vec_dot_type, s.cur.data(), E, T, E, pool, &xg_bytes);
+    if (!up_pre)
+        xu = s.act.convert(kSlotUp, type_traits(L.ffn_up.type).vec_dot_type, s.cur.data(), E, T, E, pool, &xu_bytes);
+
+    if (T == 1) {
+        s.h_compact.resize(std::max<int64_t>(N, 1));
+        args.gate_pre = gate_pre;
+        args.up_pre = up_pre;
+        args.x_gate = xg;
+        args.x_up = xu;
+        // Equal shares of the list: balanced however the active neurons cluster.
+        pool.run([&](int tid, int nth) {
+            const int64_t b = N * tid / nth, e = N * (tid + 1) / nth;
+            sparse_ffn_rows(args, s.neurons.data() + b, e - b, s.h_compact.data() + b);
+        });
+        s.nz_neurons.clear();
+        s.nz_coef.resize(std::max<int64_t>(N, 1));
+        for (int64_t j = 0; j < N; ++j) {
+            if (s.h_compact[j] == 0.0f) continue;
+            s.nz_coef[int64_t(s.nz_neurons.size())] = s.h_compact[j];
+            s.nz_neurons.push_back(s.neurons[j]);
+        }
+        if (s.counts) s.counts->add_list(l, s.nz_neurons.data(), int64_t(s.nz_neurons.size()));
+        return;
+    }
+
+    std::fill(s.hidden.data(), s.hidden.data() + T * F, 0.0f);
+    pool.parallel_for(N, [&](int64_t b, int64_t e, int) {
+        SparseRowsArgs a = args;
+        for (int64_t j = b; j < e; ++j) {
+            const int32_t i = s.neurons[j];
+            for (int64_t t = 0; t < T; ++t) {
+                if (!s.mask[t * F + i]) continue;
+                a.gate_pre = gate_pre ? gate_pre + t * F : nullptr;
+                a.up_pre = up_pre ? up_pre + t * F : nullptr;
+                a.x_gate = xg ? xg + t * xg_bytes : nullptr;
+                a.x_up = xu ? xu + t * xu_bytes : nullptr;
+                sparse_ffn_rows(a, &i, 1, s.hidden.data() + t * F + i);
+            }
+        }
+    }, 16);
+    if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
+}
+
+// Profiling: evaluates the predictor beside the true activations (oracle mode) and counts hits.
+void SparseFfn::count_predictions(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+    const int64_t E = spec_.n_embd, F = spec_.n_ff, r = L.fc1.rows;
+    s.pred_h.resize(T * r);
+    s.pred.resize(T * F);
+    const MatmulOut h[] = {{&L.fc1, s.pred_h.data(), r}};
+    matmul(h, s.x.data(), E, T, pool, s.act);
+    for (int64_t i = 0; i < T * r; ++i) s.pred_h[i] = s.pred_h[i] > 0.0f ? s.pred_h[i] : 0.0f;
+    const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
+    matmul(p, s.pred_h.data(), r, T, pool, s.act);
+    std::vector<uint8_t> pm(static_cast<size_t>(F)), fm(static_cast<size_t>(F));
+    for (int64_t t = 0; t < T; ++t) {
+        for (int64_t i = 0; i < F; ++i) pm[size_t(i)] = s.pred[t * F + i] >= sparsity_.threshold;
+        if (T == 1) {
+            std::fill(fm.begin(), fm.end(), uint8_t(0));
+            for (int32_t i : s.nz_neurons) fm[size_t(i)] = 1;
+        } else {
+            for (int64_t i = 0; i < F; ++i) fm[size_t(i)] = s.hidden[t * F + i] != 0.0f;
+        }
+        s.counts->add_prediction(l, pm.data(), fm.data());
+    }
+}
+
+// s.cur = down projection of the activations left by sparse_hidden.
+void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+
+    if (!L.ffn_down_t.present()) {
+        // Dense GGUF: the down matrix is stored by output row; multiply the (mostly zero) activations densely.
+        if (T == 1) {
+            std::fill(s.hidden.data(), s.hidden.data() + F, 0.0f);
+            for (size_t j = 0; j < s.nz_neurons.size(); ++j) s.hidden[s.nz_neurons[j]] = s.nz_coef[int64_t(j)];
+        }
+        const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
+        matmul(d, s.hidden.data(), F, T, pool, s.act);
+        return;
+    }
+
+    const Matrix& D = L.ffn_down_t;
+    const TypeTraits& tt = type_traits(D.type);
+    const axpy::AxpyFn axpy = axpy::axpy_for(D.type);
+    const int64_t grain = std::max<int64_t>(tt.block_size, 64);
+
+    if (T == 1) {
+        const int64_t N = int64_t(s.nz_neurons.size());
+        const int32_t* idx = s.nz_neurons.data();
+        const float* coef = s.nz_coef.data();
+        pool.run([&](int tid, int nth) {
+            const int64_t per = round_up((E + nth - 1) / nth, grain);
+            const int64_t c0 = std::min<int64_t>(E, per * tid), c1 = std::min<int64_t>(E, c0 + per);
+            if (c0 >= c1) return;
+            float* y = s.cur.data() + c0;
+            std::fill(y, y + (c1 - c0), 0.0f);
+            const size_t off = row_bytes(tt, c0), bytes = row_bytes(tt, c1 - c0);
+            const uint8_t* rows[axpy::kAxpyRows];
+            for (int64_t j = 0; j < N; j += axpy::kAxpyRows) {
+                const int k = int(std::min<int64_t>(axpy::kAxpyRows, N - j));
+                for (int q = 0; q < k; ++q) rows[q] = D.row(idx[j + q]) + off;
+                // The next group's slices: the neuron list jumps around the matrix.
+                for (int64_t q = j + axpy::kAxpyRows; q < std::min<int64_t>(N, j + 2 * axpy::kAxpyRows); ++q)
+                    for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(D.row(idx[q]) + off + b, 0, 0);
+                axpy(c1 - c0, k, rows, coef + j, y);
+            }
+        });
+        return;
+    }
+
+    // Several tokens: tiles of (tokens x columns); in each, every neuron that fired for some token of the tile
+    // has its row slice dequantised once and added to those tokens' outputs.
+    s.nz_neurons.clear();
+    for (int32_t i : s.neurons)
+        for (int64_t t = 0; t < T; ++t)
+            if (s.hidden[t * F + i] != 0.0f) {
+                s.nz_neurons.push_back(i);
+                break;
+            }
+    const int64_t N = int64_t(s.nz_neurons.size());
+    const int64_t cols = round_up(kDownTileCols, grain);
+    const int64_t n_ct = (E + cols - 1) / cols, n_tt = (T + kDownTileTokens - 1) / kDownTileTokens;
+    s.down_buf.resize(int64_t(pool.size()) * cols);
+    const axpy::AxpyFn axpy_f32 = axpy::axpy_for(DType::F32);
+    pool.parallel_for(n_ct * n_tt, [&](int64_t b, int64_t e, int tid) {
+        float* buf = s.down_buf.data() + int64_t(tid) * cols;
+        for (int64_t u = b; u < e; ++u) {
+            const int64_t t0 = (u / n_ct) * kDownTileTokens, t1 = std::min(T, t0 + kDownTileTokens);
+            const int64_t c0 = (u % n_ct) * cols, c1 = std::min(E, c0 + cols);
+            const size_t off = row_bytes(tt, c0);
+            for (int64_t t = t0; t < t1; ++t) std::fill(s.cur.data() + t * E + c0, s.cur.data() + t * E + c1, 0.0f);
+            for (int64_t j = 0; j < N; ++j) {
+                const int32_t i = s.nz_neurons[j];
+                bool any = false;
+                for (int64_t t = t0; t < t1 && !any; ++t) any = s.hidden[t * F + i] != 0.0f;
+                if (!any) continue;
+                tt.to_float(D.row(i) + off, buf, c1 - c0);
+                const uint8_t* row = reinterpret_cast<const uint8_t*>(buf);
+                for (int64_t t = t0; t < t1; ++t) {
+                    const float h = s.hidden[t * F + i];
+                    if (h != 0.0f) axpy_f32(c1 - c0, 1, &row, &h, s.cur.data() + t * E + c0);
+                }
+            }
+        }
+    });
+}
+
+}  // namespace locus

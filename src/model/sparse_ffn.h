@@ -1,0 +1,30 @@
+// The FFN block over only the active neurons (PowerInfer's idea, on the CPU), and the dense FFN of
+// PowerInfer files (their down projection is stored transposed). See sparse_ffn.cpp for the steps.
+#pragma once
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "model/forward_scratch.h"
+#include "model/model_spec.h"
+#include "model/weights.h"
+
+namespace locus {
+
+class SparseFfn {
+public:
+    SparseFfn(const ModelSpec& spec, FfnSparsity sparsity) : spec_(spec), sparsity_(sparsity) {}
+
+    // x += FFN(x) for the n_tok rows of s.x (n_embd each). Uses s's buffers, growing them as needed.
+    void forward(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+
+private:
+    void sparse_hidden(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+    void count_predictions(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool,
+                           ForwardScratch& s) const;
+    void sparse_down(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+
+    const ModelSpec& spec_;
+    FfnSparsity sparsity_;
+};
+
+}  // namespace locus
