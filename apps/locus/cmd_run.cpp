@@ -89,6 +89,7 @@ int run(const RunArgs& a) {
         return 1;
     }
     const double t_p1 = now_ms();
+    s.reset_ffn_stats();  // the summary reports the FFN's share of decoding
 
     int64_t n_gen = 0;
     const int64_t limit = a.n_predict < 0 ? s.n_ctx() - int64_t(tokens.size()) : a.n_predict;
@@ -120,6 +121,11 @@ int run(const RunArgs& a) {
     std::fprintf(stderr, "locus: load time     = %10.2f ms\n", t_loaded - t_start);
     print_timing("prompt eval", t_p1 - t_p0, int64_t(tokens.size()), "tokens");
     print_timing("decode", t_end - t_p1, n_eval, "runs");
+    if (const auto& fs = s.ffn_stats(); fs.tokens > 0)
+        std::fprintf(stderr, "locus: ffn           = %10.2f ms per token, %.2f MiB of FFN weights read per token "
+                     "(%.2f MiB of other weights)\n", fs.ms / double(fs.tokens),
+                     double(fs.weight_bytes) / double(fs.tokens) / (1 << 20),
+                     double(weight_bytes(engine->weights()) - ffn_weight_bytes(engine->weights())) / (1 << 20));
     std::fprintf(stderr, "locus: total time    = %10.2f ms / %5lld tokens\n", t_end - t_start,
                  (long long)(tokens.size() + n_gen));
     return 0;

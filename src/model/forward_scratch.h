@@ -24,6 +24,13 @@ struct ForwardScratch {
     AlignedBuffer<float> down_buf;  // per thread: one dequantised row slice (prefill down projection)
     // When set, every forward pass adds which FFN neurons fired (non-zero activation) per token.
     ActivationCounts* counts = nullptr;
+    // FFN cost so far (all passes): wall time in the FFN blocks and weight bytes they read (predictors
+    // included; for the sparse path, the rows of the neurons it computed). For benchmarks.
+    struct FfnStats {
+        double ms = 0;
+        uint64_t weight_bytes = 0;
+        int64_t tokens = 0;
+    } ffn_stats;
 };
 
 // How the FFN uses activation sparsity, resolved at load (never Auto here).

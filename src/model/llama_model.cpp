@@ -1,5 +1,6 @@
 #include "model/llama_model.h"
 
+#include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -50,10 +51,13 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
     embed(batch, s.x.data());
     for (int64_t l = 0; l < spec_.n_layer; ++l) {
         attention_block(l, batch, kv, pool, s);
+        const auto t0 = std::chrono::steady_clock::now();
         if (sparse_path_) sparse_ffn_.forward(w_.layers[l], l, T, pool, s);
         else ffn_block(l, T, pool, s);
+        s.ffn_stats.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
     output_head(batch, logits, pool, s);
+    s.ffn_stats.tokens += T;
     return Status::ok();
 }
 
@@ -138,6 +142,8 @@ void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratc
                      s.hidden.data() + b, e - b);
     }, 64);
     if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
+    s.ffn_stats.weight_bytes += L.ffn_up.rows * L.ffn_up.row_bytes + L.ffn_down.rows * L.ffn_down.row_bytes +
+                                (gated ? L.ffn_gate.rows * L.ffn_gate.row_bytes : 0);
     const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
     matmul(d, s.hidden.data(), F, T, pool, s.act);
     for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];

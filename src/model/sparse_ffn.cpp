@@ -67,6 +67,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             for (int64_t i = 0; i < T * r; ++i) s.pred_h[i] = s.pred_h[i] > 0.0f ? s.pred_h[i] : 0.0f;
             const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
             matmul(p, s.pred_h.data(), r, T, pool, s.act);
+            s.ffn_stats.weight_bytes += L.fc1.rows * L.fc1.row_bytes + L.fc2.rows * L.fc2.row_bytes;
             const float thr = sparsity_.threshold;
             for (int64_t i = 0; i < T * F; ++i) s.mask[i] = s.pred[i] >= thr;
             break;
@@ -76,6 +77,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             float* dst = gated ? s.gate.data() : s.up.data();
             const MatmulOut o[] = {{&m, dst, F}};
             matmul(o, s.cur.data(), E, T, pool, s.act);
+            s.ffn_stats.weight_bytes += m.rows * m.row_bytes;
             for (int64_t i = 0; i < T * F; ++i) s.mask[i] = dst[i] > 0.0f;
             (gated ? gate_pre : up_pre) = dst;
             break;
@@ -102,6 +104,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         if (gated && !gate_pre) outs.push_back({&L.ffn_gate, s.gate.data(), F});
         if (!up_pre) outs.push_back({&L.ffn_up, s.up.data(), F});
         if (!outs.empty()) matmul(outs, s.cur.data(), E, T, pool, s.act);
+        for (const MatmulOut& o : outs) s.ffn_stats.weight_bytes += o.w->rows * o.w->row_bytes;
         gate_pre = gated ? s.gate.data() : nullptr;
         up_pre = s.up.data();
     }
@@ -137,6 +140,10 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             s.nz_neurons.push_back(s.neurons[j]);
         }
         if (s.counts) s.counts->add_list(l, s.nz_neurons.data(), int64_t(s.nz_neurons.size()));
+        // Rows read: every listed gate row, and the up rows of the neurons whose gate fired (counted as the
+        // ones that fired: an up product of exactly zero is rare).
+        if (gated && !gate_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_gate.row_bytes;
+        if (!up_pre) s.ffn_stats.weight_bytes += uint64_t(gated ? s.nz_neurons.size() : size_t(N)) * L.ffn_up.row_bytes;
         return;
     }
 
@@ -155,6 +162,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             }
         }
     }, 16);
+    if (gated && !gate_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_gate.row_bytes;
+    if (!up_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_up.row_bytes;
     if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
 }
 
@@ -193,6 +202,7 @@ void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadP
         }
         const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
         matmul(d, s.hidden.data(), F, T, pool, s.act);
+        s.ffn_stats.weight_bytes += L.ffn_down.rows * L.ffn_down.row_bytes;
         return;
     }
 
@@ -203,6 +213,7 @@ void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadP
 
     if (T == 1) {
         const int64_t N = int64_t(s.nz_neurons.size());
+        s.ffn_stats.weight_bytes += uint64_t(N) * D.row_bytes;
         const int32_t* idx = s.nz_neurons.data();
         const float* coef = s.nz_coef.data();
         pool.run([&](int tid, int nth) {
@@ -235,6 +246,7 @@ void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadP
                 break;
             }
     const int64_t N = int64_t(s.nz_neurons.size());
+    s.ffn_stats.weight_bytes += uint64_t(N) * D.row_bytes;
     const int64_t cols = round_up(kDownTileCols, grain);
     const int64_t n_ct = (E + cols - 1) / cols, n_tt = (T + kDownTileTokens - 1) / kDownTileTokens;
     s.down_buf.resize(int64_t(pool.size()) * cols);

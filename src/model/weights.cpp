@@ -136,4 +136,12 @@ uint64_t weight_bytes(const ModelWeights& w) {
     return total;
 }
 
+uint64_t ffn_weight_bytes(const ModelWeights& w) {
+    auto sz = [](const Matrix& m) { return m.present() ? uint64_t(m.row_bytes) * m.rows : 0; };
+    uint64_t total = 0;
+    for (const auto& L : w.layers)
+        total += sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down) + sz(L.ffn_down_t) + sz(L.fc1) + sz(L.fc2);
+    return total;
+}
+
 }  // namespace locus

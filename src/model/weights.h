@@ -50,5 +50,7 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec);
 
 // Total bytes of the matrices (what a dense decode step reads).
 uint64_t weight_bytes(const ModelWeights& w);
+// Bytes of the FFN matrices and predictors (the part of weight_bytes that activation sparsity can skip).
+uint64_t ffn_weight_bytes(const ModelWeights& w);
 
 }  // namespace locus

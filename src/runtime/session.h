@@ -39,6 +39,9 @@ public:
     Engine& engine() { return engine_; }
     // Profiling: while set, every pass adds which FFN neurons fired (see sparse/activation_counts.h).
     void set_activation_counts(ActivationCounts* c) { scratch_.counts = c; }
+    // FFN time and weight bytes read so far (benchmarks); reset with reset_ffn_stats().
+    const ForwardScratch::FfnStats& ffn_stats() const { return scratch_.ffn_stats; }
+    void reset_ffn_stats() { scratch_.ffn_stats = {}; }
 
 private:
     Session(Engine& e, KvCache kv, int64_t n_batch);
