@@ -11,9 +11,9 @@ namespace {
 
 // Scalar twins of the multi-row kernels: the type's reference dot per row.
 template <DType T>
-void dot4_scalar(int64_t n, const void* w, size_t stride, const void* x, float* y, const void*) {
+void dot4_scalar(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const*) {
     const VecDotFn dot = type_traits(T).vec_dot_scalar;
-    for (int k = 0; k < kGemvRows; ++k) y[k] = dot(n, static_cast<const uint8_t*>(w) + k * stride, x);
+    for (int k = 0; k < kGemvRows; ++k) y[k] = dot(n, rows[k], x);
 }
 
 struct Entry {
@@ -93,8 +93,12 @@ void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float*
     if (const gemv::Dot4Fn dot4 = gemv::dot4_for(w.type)) {
         const int64_t ahead = group_prefetch_rows();
         for (; r + R <= hi; r += R) {
-            const uint8_t* pf = ahead > 0 && r + ahead + R <= hi ? w.row(r + ahead) : nullptr;
-            dot4(w.cols, w.row(r), w.row_bytes, x, y + r, pf);
+            const uint8_t* rows[R] = {w.row(r), w.row(r + 1), w.row(r + 2), w.row(r + 3)};
+            const uint8_t* pf_rows[R] = {};
+            const bool pf = ahead > 0 && r + ahead + R <= hi;
+            if (pf)
+                for (int64_t k = 0; k < R; ++k) pf_rows[k] = w.row(r + ahead + k);
+            dot4(w.cols, rows, x, y + r, pf ? pf_rows : nullptr);
         }
     }
     const VecDotFn dot = type_traits(w.type).vec_dot;

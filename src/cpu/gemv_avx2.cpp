@@ -31,10 +31,10 @@ inline __m256i nibbles(const uint8_t* qs) {
 }
 
 template <int Bytes>
-inline void prefetch_rows(const uint8_t* pf, size_t stride, size_t off) {
+inline void prefetch_rows(const uint8_t* const* pf, size_t off) {
     if (!pf) return;
     for (int k = 0; k < R; ++k)
-        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf + k * stride + off + b), _MM_HINT_T0);
+        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf[k] + off + b), _MM_HINT_T0);
 }
 
 // Integer dot of one weight block with the activation block xq (c: shared per-block term).
@@ -45,18 +45,16 @@ inline __m256i block_dot(const BlockQ8_0& w, __m256i xq, __m256i) {
 }
 
 template <class W>
-void dot4_legacy(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
+void dot4_legacy(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
     const auto* x = static_cast<const BlockQ8_0*>(xv);
-    const uint8_t* wb = static_cast<const uint8_t*>(wv);
-    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
-    const W* w0 = reinterpret_cast<const W*>(wb);
-    const W* w1 = reinterpret_cast<const W*>(wb + stride);
-    const W* w2 = reinterpret_cast<const W*>(wb + 2 * stride);
-    const W* w3 = reinterpret_cast<const W*>(wb + 3 * stride);
+    const W* w0 = reinterpret_cast<const W*>(rows[0]);
+    const W* w1 = reinterpret_cast<const W*>(rows[1]);
+    const W* w2 = reinterpret_cast<const W*>(rows[2]);
+    const W* w3 = reinterpret_cast<const W*>(rows[3]);
     const int64_t nb = n / kQK;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t i = 0; i < nb; ++i) {
-        if ((i & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
+        if ((i & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, size_t(i) * sizeof(W));
         const __m256i xq = load256(x[i].qs);
         __m256i c8 = _mm256_setzero_si256();
         if constexpr (sizeof(W) == sizeof(BlockQ4_0)) c8 = dot_u8_i8(_mm256_set1_epi8(8), xq);
@@ -70,18 +68,16 @@ void dot4_legacy(int64_t n, const void* wv, size_t stride, const void* xv, float
 }
 
 // F16 rows: 16 elements per step into two accumulators per row (8 of the 16 ymm registers), scalar tail.
-void dot4_f16(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
-    const uint8_t* wb = static_cast<const uint8_t*>(wv);
-    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
+void dot4_f16(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
     const float* x = static_cast<const float*>(xv);
     const uint16_t* w[R];
-    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const uint16_t*>(wb + k * stride);
+    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const uint16_t*>(rows[k]);
     auto load_w = [](const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); };
     __m256 a[R][2];
     for (int k = 0; k < R; ++k) a[k][0] = a[k][1] = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        if ((i & 31) == 0) prefetch_rows<64>(pf, stride, size_t(i) * 2);
+        if ((i & 31) == 0) prefetch_rows<64>(pf, size_t(i) * 2);
         const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
         for (int k = 0; k < R; ++k) {
             a[k][0] = _mm256_fmadd_ps(load_w(w[k] + i), x0, a[k][0]);
@@ -97,14 +93,14 @@ void dot4_f16(int64_t n, const void* wv, size_t stride, const void* xv, float* y
 
 }  // namespace
 
-void dot4_q4_0_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4_legacy<BlockQ4_0>(n, w, stride, x, y, pf);
+void dot4_q4_0_avx2(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4_legacy<BlockQ4_0>(n, w, x, y, pf);
 }
-void dot4_q8_0_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4_legacy<BlockQ8_0>(n, w, stride, x, y, pf);
+void dot4_q8_0_avx2(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4_legacy<BlockQ8_0>(n, w, x, y, pf);
 }
-void dot4_f16_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4_f16(n, w, stride, x, y, pf);
+void dot4_f16_avx2(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4_f16(n, w, x, y, pf);
 }
 
 }  // namespace locus::gemv

@@ -27,12 +27,10 @@ inline float reduce(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
 }
 
 template <class W>
-void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
-    const uint8_t* wb = static_cast<const uint8_t*>(wv);
-    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
+void dot4(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
     const float* x = static_cast<const float*>(xv);
     const W* w[R];
-    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(wb + k * stride);
+    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(rows[k]);
     constexpr __mmask16 all = 0xffff;
     constexpr int kStepBytes = int(64 * sizeof(W));
     __m512 a[R][4];
@@ -43,7 +41,7 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
         if (pf)
             for (int k = 0; k < R; ++k)
                 for (int b = 0; b < kStepBytes; b += 64)
-                    _mm_prefetch(reinterpret_cast<const char*>(pf + k * stride + size_t(i) * sizeof(W) + b), _MM_HINT_T0);
+                    _mm_prefetch(reinterpret_cast<const char*>(pf[k] + size_t(i) * sizeof(W) + b), _MM_HINT_T0);
         const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
         const __m512 x2 = _mm512_loadu_ps(x + i + 32), x3 = _mm512_loadu_ps(x + i + 48);
         for (int k = 0; k < R; ++k) {
@@ -67,11 +65,11 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
 
 }  // namespace
 
-void dot4_f32_avx512(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4<float>(n, w, stride, x, y, pf);
+void dot4_f32_avx512(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4<float>(n, w, x, y, pf);
 }
-void dot4_f16_avx512(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4<uint16_t>(n, w, stride, x, y, pf);
+void dot4_f16_avx512(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4<uint16_t>(n, w, x, y, pf);
 }
 
 }  // namespace locus::gemv

@@ -85,10 +85,10 @@ inline float hsum(__m256 v) {
 }
 
 template <int Bytes>
-inline void prefetch_rows(const uint8_t* pf, size_t stride, size_t off) {
+inline void prefetch_rows(const uint8_t* const* pf, size_t off) {
     if (!pf) return;
     for (int k = 0; k < R; ++k)
-        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf + k * stride + off + b), _MM_HINT_T0);
+        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf[k] + off + b), _MM_HINT_T0);
 }
 
 // Blocks per pass: first the combined scales d_w * d_x of the chunk for the four rows (8 blocks per vector
@@ -97,12 +97,10 @@ inline void prefetch_rows(const uint8_t* pf, size_t stride, size_t off) {
 constexpr int64_t kChunk = 256;
 
 template <class W>
-void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, const void* pfv) {
+void dot4(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
     const auto* x = static_cast<const BlockQ8_0*>(xv);
-    const uint8_t* wb = static_cast<const uint8_t*>(wv);
-    const uint8_t* pf = static_cast<const uint8_t*>(pfv);
     const W* w[R];
-    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(wb + k * stride);
+    for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const W*>(rows[k]);
     const int64_t nb = n / kQK;
     __m256 acc[R];
     for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
@@ -126,7 +124,7 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
             const __m256i xq = load256(x[i].qs);
             const __m256i c = correction<W>(xq);
             const int64_t j = i - c0;
-            if ((j & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, stride, size_t(i) * sizeof(W));
+            if ((j & 7) == 0) prefetch_rows<int(8 * sizeof(W))>(pf, size_t(i) * sizeof(W));
             a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[0][i]), xq)), _mm256_broadcast_ss(&sc[0][j]), a0);
             a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[1][i]), xq)), _mm256_broadcast_ss(&sc[1][j]), a1);
             a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w[2][i]), xq)), _mm256_broadcast_ss(&sc[2][j]), a2);
@@ -139,11 +137,11 @@ void dot4(int64_t n, const void* wv, size_t stride, const void* xv, float* y, co
 
 }  // namespace
 
-void dot4_q4_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4<BlockQ4_0>(n, w, stride, x, y, pf);
+void dot4_q4_0_avx512vnni(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4<BlockQ4_0>(n, w, x, y, pf);
 }
-void dot4_q8_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf) {
-    dot4<BlockQ8_0>(n, w, stride, x, y, pf);
+void dot4_q8_0_avx512vnni(int64_t n, const uint8_t* const* w, const void* x, float* y, const uint8_t* const* pf) {
+    dot4<BlockQ8_0>(n, w, x, y, pf);
 }
 
 }  // namespace locus::gemv

@@ -1,8 +1,9 @@
 // Multi-row decode kernels: kGemvRows weight rows against one activation vector at once. Sharing the
 // activation loads (and its block scales) across the rows, and streaming several rows in parallel, is what
-// lets single-token decode approach memory bandwidth. Rows are `stride` bytes apart; x is the activation
-// already in the weight type's vec_dot_type. If pf is not null, the kernel also prefetches the same byte
-// ranges of the kGemvRows rows starting at pf (same stride), spread over its loop.
+// lets single-token decode approach memory bandwidth. rows[k] is row k (anywhere: consecutive rows for dense
+// matvec, listed neurons for the row-sparse FFN); x is the activation already in the weight type's
+// vec_dot_type. If pf is not null, the kernel also prefetches the same byte ranges of the kGemvRows rows
+// pf[k], spread over its loop.
 // Every SIMD version has a scalar twin (the type's vec_dot_scalar per row) that tests compare it against.
 #pragma once
 #include <cstddef>
@@ -15,7 +16,7 @@ namespace locus::gemv {
 
 constexpr int kGemvRows = 4;
 
-using Dot4Fn = void (*)(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
+using Dot4Fn = void (*)(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 
 // The version for this CPU (respecting LOCUS_ISA), or nullptr when the type has no multi-row kernel.
 Dot4Fn dot4_for(DType t);
@@ -24,12 +25,12 @@ Dot4Fn dot4_for(DType t);
 Dot4Fn dot4_by_isa(DType t, Isa isa);
 
 // Per-ISA versions (call only when cpu_features() says so).
-void dot4_q4_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_q8_0_avx512vnni(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_f16_avx512(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_f32_avx512(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_q4_0_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_q8_0_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
-void dot4_f16_avx2(int64_t n, const void* w, size_t stride, const void* x, float* y, const void* pf);
+void dot4_q4_0_avx512vnni(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_q8_0_avx512vnni(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_f16_avx512(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_f32_avx512(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_q4_0_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_q8_0_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_f16_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 
 }  // namespace locus::gemv

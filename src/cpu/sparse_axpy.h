@@ -3,7 +3,7 @@
 // is read and written once per group rather than once per neuron. rows[j] points at the block where the
 // slice starts; n is a multiple of the type's block size (any n for F32/F16/BF16).
 // Every SIMD version has a scalar twin (dequantise, then one fused multiply-add per element in row order)
-// that tests compare it against.
+// that tests compare it against (bit for bit, except Q4_0/Q8_0: see sparse_axpy_simd.inc).
 #pragma once
 #include <cstdint>
 

@@ -20,9 +20,14 @@ struct V {
     static F set1(float x) { return _mm256_set1_ps(x); }
     static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
     static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+    static F add(F a, F b) { return _mm256_add_ps(a, b); }
     static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
-    static F i8_to_ps(const int8_t* p) {
-        return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    // Bytes 8 * half .. 8 * half + 7 of v, as floats.
+    static F i8_to_ps(__m128i v, int half) {
+        return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(half ? _mm_srli_si128(v, 8) : v));
+    }
+    static F u8_to_ps(__m128i v, int half) {
+        return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(half ? _mm_srli_si128(v, 8) : v));
     }
     static F f16_to_ps(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
     static F bf16_to_ps(const uint16_t* p) {

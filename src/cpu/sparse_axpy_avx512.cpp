@@ -20,10 +20,11 @@ struct V {
     static F set1(float x) { return _mm512_set1_ps(x); }
     static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
     static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+    static F add(F a, F b) { return _mm512_add_ps(a, b); }
     static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
-    static F i8_to_ps(const int8_t* p) {
-        return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-    }
+    // All 16 bytes of v as floats (the 8-lane AVX2 twin takes half of them).
+    static F i8_to_ps(__m128i v, int) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v)); }
+    static F u8_to_ps(__m128i v, int) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v)); }
     static F f16_to_ps(const uint16_t* p) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     }

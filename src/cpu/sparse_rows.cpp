@@ -1,43 +1,80 @@
 #include "cpu/sparse_rows.h"
 
+#include <vector>
+
+#include "cpu/gemv_kernels.h"
+
 namespace locus {
 namespace {
 
-// Rows of the next neurons are requested this far ahead: the list jumps around the matrix, which defeats the
-// hardware prefetcher at every jump.
-constexpr int64_t kAhead = 2;
+constexpr int R = gemv::kGemvRows;
 
-inline void prefetch_row(const Matrix* m, int32_t i) {
-    if (!m) return;
-    const uint8_t* p = m->row(i);
-    for (size_t off = 0; off < m->row_bytes; off += 64) __builtin_prefetch(p + off, 0, 0);
+// dots[j] = m.row(idx[j]) . x for j < n: groups of R rows through the multi-row decode kernel (shared
+// activation loads, R streams in flight, the next group prefetched: the list jumps around the matrix, which
+// defeats the hardware prefetcher at every jump). A last partial group is padded with its own last row, so
+// every row goes through the same kernel wherever the list was split between threads (each row's result in
+// the kernel does not depend on the other rows of its group): results do not depend on the thread count.
+void rows_dot(const Matrix& m, const int32_t* idx, int64_t n, const uint8_t* x, float* dots, bool scalar) {
+    const TypeTraits& tt = type_traits(m.type);
+    const gemv::Dot4Fn dot4 = scalar ? gemv::dot4_by_isa(m.type, Isa::scalar) : gemv::dot4_for(m.type);
+    int64_t j = 0;
+    if (dot4) {
+        for (; j + R <= n; j += R) {
+            const uint8_t* rows[R];
+            const uint8_t* pf[R];
+            for (int k = 0; k < R; ++k) rows[k] = m.row(idx[j + k]);
+            const bool ahead = j + 2 * R <= n;
+            if (ahead)
+                for (int k = 0; k < R; ++k) pf[k] = m.row(idx[j + R + k]);
+            dot4(m.cols, rows, x, dots + j, ahead ? pf : nullptr);
+        }
+        if (j < n) {
+            const uint8_t* rows[R];
+            float y[R];
+            for (int k = 0; k < R; ++k) rows[k] = m.row(idx[j + k < n ? j + k : n - 1]);
+            dot4(m.cols, rows, x, y, nullptr);
+            for (int k = 0; j + k < n; ++k) dots[j + k] = y[k];
+            j = n;
+        }
+    }
+    const VecDotFn dot = scalar ? tt.vec_dot_scalar : tt.vec_dot;
+    for (; j < n; ++j) dots[j] = dot(m.cols, m.row(idx[j]), x);
 }
 
 }  // namespace
 
 void sparse_ffn_rows(const SparseRowsArgs& a, const int32_t* idx, int64_t n, float* h, bool scalar) {
     const bool gated = a.mode != FfnMode::seq;
-    const VecDotFn gdot = gated && !a.gate_pre ? (scalar ? type_traits(a.gate->type).vec_dot_scalar
-                                                         : type_traits(a.gate->type).vec_dot)
-                                               : nullptr;
-    const VecDotFn udot = a.up_pre ? nullptr
-                                   : (scalar ? type_traits(a.up->type).vec_dot_scalar : type_traits(a.up->type).vec_dot);
+    // Scratch per thread, reused across calls.
+    thread_local std::vector<float> gate, up;
+    thread_local std::vector<int32_t> sel, sel_pos;
+    gate.resize(size_t(n));
+    up.resize(size_t(n));
+
+    if (gated) {
+        if (a.gate_pre)
+            for (int64_t j = 0; j < n; ++j) gate[size_t(j)] = a.gate_pre[idx[j]];
+        else
+            rows_dot(*a.gate, idx, n, a.x_gate, gate.data(), scalar);
+    }
+    // Up rows only where the gate fires (PAR, SYM): elsewhere the product is multiplied by zero.
+    sel.clear();
+    sel_pos.clear();
     for (int64_t j = 0; j < n; ++j) {
-        const int32_t i = idx[j];
-        if (j + kAhead < n) {
-            if (gdot) prefetch_row(a.gate, idx[j + kAhead]);
-            if (udot) prefetch_row(a.up, idx[j + kAhead]);
-        }
-        float g = 0.0f;
-        if (gated) {
-            g = a.gate_pre ? a.gate_pre[i] : gdot(a.gate->cols, a.gate->row(i), a.x_gate);
-            if (!(g > 0.0f)) {
-                h[j] = 0.0f;
-                continue;
-            }
-        }
-        const float u = a.up_pre ? a.up_pre[i] : udot(a.up->cols, a.up->row(i), a.x_up);
-        h[j] = relu_ffn(a.mode, g, u);
+        if (gated && !(gate[size_t(j)] > 0.0f)) continue;
+        sel.push_back(idx[j]);
+        sel_pos.push_back(int32_t(j));
+    }
+    const int64_t ns = int64_t(sel.size());
+    if (a.up_pre)
+        for (int64_t s = 0; s < ns; ++s) up[size_t(s)] = a.up_pre[sel[size_t(s)]];
+    else
+        rows_dot(*a.up, sel.data(), ns, a.x_up, up.data(), scalar);
+
+    for (int64_t j = 0; j < n; ++j) h[j] = 0.0f;
+    for (int64_t s = 0; s < ns; ++s) {
+        const int32_t j = sel_pos[size_t(s)];
+        h[j] = relu_ffn(a.mode, gated ? gate[size_t(j)] : 0.0f, up[size_t(s)]);
     }
 }
 

@@ -61,10 +61,15 @@ TEST(Gemv, EveryMultiRowKernelMatchesScalarTwin) {
                 const Data d = make_data(type, cols, 2 * gemv::kGemvRows, 5);
                 for (bool pf : {false, true}) {
                     float y[gemv::kGemvRows];
-                    f(cols, d.w.data(), d.row_bytes, d.x.data(), y,
-                      pf ? d.w.data() + gemv::kGemvRows * d.row_bytes : nullptr);
+                    // Rows in a scrambled order: the kernels take any four rows.
+                    const uint8_t* rows[gemv::kGemvRows], *pf_rows[gemv::kGemvRows];
+                    for (int k = 0; k < gemv::kGemvRows; ++k) {
+                        rows[k] = d.w.data() + size_t((k * 3) % gemv::kGemvRows) * d.row_bytes;
+                        pf_rows[k] = d.w.data() + size_t(gemv::kGemvRows + k) * d.row_bytes;
+                    }
+                    f(cols, rows, d.x.data(), y, pf ? pf_rows : nullptr);
                     for (int k = 0; k < gemv::kGemvRows; ++k)
-                        ASSERT_NEAR(y[k], reference(type, d, cols, k), tolerance(cols))
+                        ASSERT_NEAR(y[k], reference(type, d, cols, (k * 3) % gemv::kGemvRows), tolerance(cols))
                             << dtype_name(type) << " isa " << isa_name(Isa(isa)) << " cols " << cols << " row " << k;
                 }
             }
@@ -81,7 +86,9 @@ TEST(Gemv, F32MultiRowEqualsOneRowKernelExactly) {
     for (int64_t cols : col_counts(type)) {
         const Data d = make_data(type, cols, gemv::kGemvRows, 9);
         float y[gemv::kGemvRows];
-        f(cols, d.w.data(), d.row_bytes, d.x.data(), y, nullptr);
+        const uint8_t* rows[gemv::kGemvRows];
+        for (int k = 0; k < gemv::kGemvRows; ++k) rows[k] = d.w.data() + k * d.row_bytes;
+        f(cols, rows, d.x.data(), y, nullptr);
         for (int k = 0; k < gemv::kGemvRows; ++k)
             EXPECT_EQ(y[k], type_traits(type).vec_dot(cols, d.w.data() + k * d.row_bytes, d.x.data())) << cols;
     }
