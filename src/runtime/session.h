@@ -33,6 +33,8 @@ public:
     int64_t n_logits() const { return n_logits_; }
     int64_t n_vocab() const { return n_vocab_; }
     int64_t n_ctx() const { return kv_.n_ctx(); }
+    int n_seq() const { return kv_.n_seq(); }
+    int64_t n_batch() const { return n_batch_; }
     int64_t n_past(int seq = 0) const { return n_past_[seq]; }
     // Forgets a sequence (its cache rows are overwritten by later tokens).
     void clear(int seq = 0) { n_past_[seq] = 0; }

@@ -1,0 +1,26 @@
+#include "runtime/placement.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace locus {
+
+Status check_vram_budget(double gib) {
+    if (std::isnan(gib)) return Status::error("VRAM budget is not a number");
+    if (gib <= 0) return Status::ok();
+#ifdef LOCUS_HAVE_CUDA
+    return Status::error(fmt::format("VRAM budget {} GiB: GPU placement of weights is not implemented yet", gib));
+#else
+    return Status::error(fmt::format("VRAM budget {} GiB: this build has no CUDA backend (built without CUDA, "
+                                     "configure with -DLOCUS_CUDA=ON)", gib));
+#endif
+}
+
+Placement placement_of(const Engine& engine) {
+    Placement p;
+    p.n_layer = engine.spec().n_layer;
+    p.cpu_bytes = weight_bytes(engine.weights());
+    return p;
+}
+
+}  // namespace locus
