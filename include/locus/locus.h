@@ -136,7 +136,7 @@ LOCUS_API locus_status locus_model_get_info(const locus_model* model, locus_mode
 
 typedef struct locus_placement {
     char backend[16];       /* where the weights run: "cpu" (a build without CUDA places everything there) */
-    int32_t sparse_mode;    /* the locus_sparse_mode asked for at load */
+    int32_t sparse_mode;    /* the locus_sparse_mode in use (auto resolved: predictor, oracle or off) */
     int64_t n_layer;
     int64_t n_layer_gpu;    /* layers whose attention runs on the GPU */
     double gpu_ffn_fraction; /* fraction of FFN neurons resident on the GPU (0..1) */

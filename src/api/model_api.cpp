@@ -83,7 +83,7 @@ locus_status locus_model_load(const char* path, const locus_model_options* optio
         auto obj = std::make_shared<ModelObject>();
         obj->engine = std::move(*engine);
         obj->load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        obj->sparse = eo.sparse;
+        obj->sparse = obj->engine->sparsity().mode;  // auto resolved
         *out_model = reinterpret_cast<locus_model*>(models().add(std::move(obj)));
         return LOCUS_OK;
     });

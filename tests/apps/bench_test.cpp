@@ -70,12 +70,12 @@ TEST(Bench, MarkdownHasLlamaBenchColumns) {
 }
 
 TEST(Bench, SparseAndVramColumnsWhenAsked) {
-    const CommandResult r = bench("-p 4 -n 0 -r 1 -t 1 --sparse oracle,off --vram-budget 0,-1");
+    const CommandResult r = bench("-p 4 -n 0 -r 1 -t 1 --sparse auto,off --vram-budget 0,-1");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("| model | size | params | backend | threads | sparse | vram GiB | test | t/s |"),
               std::string::npos)
         << r.output;
-    EXPECT_NE(r.output.find("| oracle | 0 | pp4 |"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("| auto | 0 | pp4 |"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("| off | auto | pp4 |"), std::string::npos) << r.output;
 }
 
