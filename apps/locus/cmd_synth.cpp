@@ -35,11 +35,12 @@ constexpr Shape kShapes[] = {
     {"1b", 2048, 5632, 22, 32, 4, 32000},     // TinyLlama-1.1B
     {"7b", 4096, 11008, 32, 32, 32, 32000},   // Llama-2-7B
     {"13b", 5120, 13824, 40, 40, 40, 32000},  // Llama-2-13B
+    {"40b", 8192, 32768, 60, 128, 8, 65024},  // Falcon-40B
     {"70b", 8192, 28672, 80, 64, 8, 32000},   // Llama-2-70B
 };
 
 struct SynthArgs {
-    std::string out, shape = "1b", type = "q4_0", act = "silu", pred_type;
+    std::string out, shape = "1b", type = "q4_0", act, pred_type, arch = "llama";
     bool sparse = false;
     ProfileShape profile;
     int64_t pred_rank = 0;
@@ -95,7 +96,7 @@ int synth(SynthArgs a) {
     for (const Shape& s : kShapes)
         if (a.shape == s.name) base = &s;
     if (!base) {
-        std::fprintf(stderr, "error: unknown shape '%s' (tiny, 1b, 7b, 13b, 70b)\n", a.shape.c_str());
+        std::fprintf(stderr, "error: unknown shape '%s' (tiny, 1b, 7b, 13b, 40b, 70b)\n", a.shape.c_str());
         return 1;
     }
     Shape s = *base;
@@ -125,6 +126,7 @@ int synth(SynthArgs a) {
         return 1;
     }
 
+    if (a.act.empty()) a.act = a.arch == "falcon" ? "gelu" : "silu";  // the architectures' usual activations
     const bool relu = a.sparse || a.act == "relu";
     const DType pred_type_default = type;
     DType pred_type = pred_type_default;
@@ -159,17 +161,20 @@ int synth(SynthArgs a) {
 
     gguf::Writer w;
     w.set_powerinfer(a.sparse);
-    w.set("general.architecture", gguf::Value::make_string("llama"));
-    w.set("general.name", gguf::Value::make_string(fmt::format("locus-synth-{}-{}{}", a.shape, tt->name,
+    const bool falcon = a.arch == "falcon";
+    const std::string ap = a.arch + ".";
+    w.set("general.architecture", gguf::Value::make_string(a.arch));
+    w.set("general.name", gguf::Value::make_string(fmt::format("locus-synth-{}{}-{}{}", a.arch == "llama" ? "" : a.arch + "-", a.shape, tt->name,
                                                                a.sparse ? "-sparse" : relu ? "-relu" : "")));
-    w.set("llama.context_length", gguf::Value::make_u32(uint32_t(a.ctx)));
-    w.set("llama.embedding_length", gguf::Value::make_u32(uint32_t(s.embd)));
-    w.set("llama.block_count", gguf::Value::make_u32(uint32_t(s.layers)));
-    w.set("llama.feed_forward_length", gguf::Value::make_u32(uint32_t(s.ff)));
-    w.set("llama.attention.head_count", gguf::Value::make_u32(uint32_t(s.heads)));
-    w.set("llama.attention.head_count_kv", gguf::Value::make_u32(uint32_t(s.heads_kv)));
-    w.set("llama.rope.dimension_count", gguf::Value::make_u32(uint32_t(s.embd / s.heads)));
-    w.set("llama.attention.layer_norm_rms_epsilon", gguf::Value::make_f32(1e-5f));
+    w.set(ap + "context_length", gguf::Value::make_u32(uint32_t(a.ctx)));
+    w.set(ap + "embedding_length", gguf::Value::make_u32(uint32_t(s.embd)));
+    w.set(ap + "block_count", gguf::Value::make_u32(uint32_t(s.layers)));
+    w.set(ap + "feed_forward_length", gguf::Value::make_u32(uint32_t(s.ff)));
+    w.set(ap + "attention.head_count", gguf::Value::make_u32(uint32_t(s.heads)));
+    w.set(ap + "attention.head_count_kv", gguf::Value::make_u32(uint32_t(s.heads_kv)));
+    w.set(ap + "rope.dimension_count", gguf::Value::make_u32(uint32_t(s.embd / s.heads)));
+    w.set(ap + (falcon ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"),
+          gguf::Value::make_f32(1e-5f));
     w.set("locus.ffn_activation", gguf::Value::make_string(relu ? "relu" : a.act));
     if (a.sparse) w.set("powerinfer.sparse_threshold", gguf::Value::make_f32(0.0f));
     if (relu) {
@@ -227,6 +232,10 @@ int synth(SynthArgs a) {
         std::vector<float> v(n, 1.0f);
         return w.add_tensor(name, DType::F32, {n}, v.data(), v.size() * 4);
     };
+    auto add_zeros = [&](const std::string& name, int64_t n) {
+        std::vector<float> v(n, 0.0f);
+        return w.add_tensor(name, DType::F32, {n}, v.data(), v.size() * 4);
+    };
 
     // The activation structure of layer l (see the top of this file).
     constexpr float kC = 1.0f;
@@ -275,18 +284,25 @@ int synth(SynthArgs a) {
         const std::string p = fmt::format("blk.{}.", l);
         auto lay = relu ? std::make_shared<Structure>(structure(l)) : nullptr;
         if (st) st = add_ones(p + "attn_norm.weight", E);
-        if (st) st = add_random(p + "attn_q.weight", E, E, 1.0f / float(E));
-        if (st) st = add_random(p + "attn_k.weight", E, kv, 1.0f / float(E));
-        if (st) st = add_random(p + "attn_v.weight", E, kv, 1.0f / float(E));
+        if (falcon) {
+            if (st) st = add_zeros(p + "attn_norm.bias", E);
+            if (st) st = add_random(p + "attn_qkv.weight", E, E + 2 * kv, 1.0f / float(E));
+        } else {
+            if (st) st = add_random(p + "attn_q.weight", E, E, 1.0f / float(E));
+            if (st) st = add_random(p + "attn_k.weight", E, kv, 1.0f / float(E));
+            if (st) st = add_random(p + "attn_v.weight", E, kv, 1.0f / float(E));
+        }
         RowFill wo = random_rows(p + "attn_output.weight", E, wo_var);
         if (st) st = add_matrix(p + "attn_output.weight", E, E, type, relu ? RowFill([wo, E](int64_t r, float* row) {
             wo(r, row);
             if (r == 0) std::fill(row, row + E, 0.0f);
         }) : wo);
-        if (st) st = add_ones(p + "ffn_norm.weight", E);
+        if (!falcon && st) st = add_ones(p + "ffn_norm.weight", E);
+        // The profile lives in the matrix whose ReLU decides firing: the gate, or up when there is none (falcon).
+        const std::string act_name = falcon ? "ffn_up.weight" : "ffn_gate.weight";
         if (relu) {
             const float gs = 1.0f / std::sqrt(float(E));
-            if (st) st = add_matrix(p + "ffn_gate.weight", E, F, type, [lay, k, E, gs](int64_t i, float* row) {
+            if (st) st = add_matrix(p + act_name, E, F, type, [lay, k, E, gs](int64_t i, float* row) {
                 std::fill(row, row + E, 0.0f);
                 for (int64_t j = 0; j < k; ++j) {
                     const float aij = lay->A[size_t(i * k + j)];
@@ -297,9 +313,9 @@ int synth(SynthArgs a) {
                 for (int64_t e = 0; e < E; ++e) row[e] *= gs;
             });
         } else {
-            if (st) st = add_random(p + "ffn_gate.weight", E, F, 1.0f / float(E));
+            if (st) st = add_random(p + act_name, E, F, 1.0f / float(E));
         }
-        if (st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
+        if (!falcon && st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
         // Down: element (out e, neuron i) is the same value in either layout; nothing writes dimension 0.
         const uint64_t kd = key_of(p + "ffn_down");
         const float damp = std::sqrt(3.0f * down_var);
@@ -335,6 +351,7 @@ int synth(SynthArgs a) {
         }
     }
     if (st) st = add_ones("output_norm.weight", E);
+    if (falcon && st) st = add_zeros("output_norm.bias", E);
     if (st) st = add_random("output.weight", E, s.vocab, 1.0f / float(E));
     if (st) st = w.write(a.out);
     if (!st) {
@@ -354,9 +371,12 @@ Runner add_synth(CLI::App& app) {
     auto a = std::make_shared<SynthArgs>();
     CLI::App* c = app.add_subcommand("synth", "Write a model of a given shape with random weights (speed tests only)");
     c->add_option("-o,--output", a->out, "Output GGUF file")->required();
-    c->add_option("--shape", a->shape, "tiny, 1b, 7b, 13b or 70b");
+    c->add_option("--shape", a->shape, "tiny, 1b, 7b, 13b, 40b or 70b");
+    c->add_option("--arch", a->arch, "llama (gated FFN) or falcon (LayerNorm, fused QKV, parallel blocks, no gate)")
+        ->check(CLI::IsMember({"llama", "falcon"}));
     c->add_option("--type", a->type, "Weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q5_K, q6_K");
-    c->add_option("--act", a->act, "FFN activation: silu or relu")->check(CLI::IsMember({"silu", "relu"}));
+    c->add_option("--act", a->act, "FFN activation: silu, gelu or relu (default silu; falcon gelu)")
+        ->check(CLI::IsMember({"silu", "gelu", "relu"}));
     c->add_flag("--sparse", a->sparse, "Write a PowerInfer sparse file (PWRI: ffn_down_t, predictors); implies relu");
     c->add_option("--active", a->profile.active, "ReLU models: mean fraction of FFN neurons firing per token");
     c->add_option("--hot-share", a->profile.hot_share, "ReLU models: the hottest this share of neurons ...");

@@ -13,6 +13,8 @@ namespace locus {
 // Work buffers of one forward pass, grown to the largest batch seen.
 struct ForwardScratch {
     AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
+    AlignedBuffer<float> attn_out;     // attention block output (T x n_embd), added to x by the caller
+    AlignedBuffer<float> attn_in, qkv;  // falcon: separately normalised attention input; fused QKV rows
     AlignedBuffer<float> scores;  // per thread: n_ctx floats
     ActivationScratch act;
     // Sparse FFN: predictor hidden layer and logits, per-token active mask, the neurons any token uses,

@@ -1,5 +1,6 @@
 #include "model/llama_model.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
@@ -42,6 +43,7 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
     s.k.resize(T * spec_.kv_dim());
     s.v.resize(T * spec_.kv_dim());
     s.attn.resize(T * spec_.q_dim());
+    s.attn_out.resize(T * E);
     s.gate.resize(T * F);
     s.up.resize(T * F);
     s.hidden.resize(T * F);
@@ -51,14 +53,27 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
     embed(batch, s.x.data());
     for (int64_t l = 0; l < spec_.n_layer; ++l) {
         attention_block(l, batch, kv, pool, s);
+        // Sequential blocks: the attention output joins the residual before the FFN; parallel (falcon): the FFN
+        // reads the layer input too, and both outputs are added after it.
+        if (!spec_.parallel_block)
+            for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.attn_out[i];
         const auto t0 = std::chrono::steady_clock::now();
         if (sparse_path_) sparse_ffn_.forward(w_.layers[l], l, T, pool, s);
         else ffn_block(l, T, pool, s);
         s.ffn_stats.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (spec_.parallel_block)
+            for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.attn_out[i];
     }
     output_head(batch, logits, pool, s);
     s.ffn_stats.tokens += T;
     return Status::ok();
+}
+
+void LlamaModel::norm(const float* x, const std::vector<float>& w, const std::vector<float>& b, float* y) const {
+    if (spec_.norm == NormType::layer)
+        layer_norm(x, w.data(), b.empty() ? nullptr : b.data(), spec_.n_embd, spec_.norm_eps, y);
+    else
+        rms_norm(x, w.data(), spec_.n_embd, spec_.norm_eps, y);
 }
 
 void LlamaModel::embed(const Batch& batch, float* x) const {
@@ -73,9 +88,30 @@ void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, Thr
     const int64_t T = batch.size(), E = spec_.n_embd, Q = spec_.q_dim(), KV = spec_.kv_dim();
     const int64_t hd = spec_.head_dim;
 
-    for (int64_t t = 0; t < T; ++t) rms_norm(s.x.data() + t * E, L.attn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
-    const MatmulOut qkv[] = {{&L.wq, s.q.data(), Q}, {&L.wk, s.k.data(), KV}, {&L.wv, s.v.data(), KV}};
-    matmul(qkv, s.cur.data(), E, T, pool, s.act);
+    for (int64_t t = 0; t < T; ++t) norm(s.x.data() + t * E, L.attn_norm, L.attn_norm_b, s.cur.data() + t * E);
+    // s.cur stays the FFN input of a parallel block; falcon-40B normalises the attention input separately.
+    const float* att_in = s.cur.data();
+    if (!L.attn_norm_2.empty()) {
+        s.attn_in.resize(T * E);
+        for (int64_t t = 0; t < T; ++t)
+            norm(s.x.data() + t * E, L.attn_norm_2, L.attn_norm_2_b, s.attn_in.data() + t * E);
+        att_in = s.attn_in.data();
+    }
+    if (L.wqkv.present()) {
+        const int64_t W = Q + 2 * KV;
+        s.qkv.resize(T * W);
+        const MatmulOut o[] = {{&L.wqkv, s.qkv.data(), W}};
+        matmul(o, att_in, E, T, pool, s.act);
+        for (int64_t t = 0; t < T; ++t) {
+            const float* r = s.qkv.data() + t * W;
+            std::copy(r, r + Q, s.q.data() + t * Q);
+            std::copy(r + Q, r + Q + KV, s.k.data() + t * KV);
+            std::copy(r + Q + KV, r + W, s.v.data() + t * KV);
+        }
+    } else {
+        const MatmulOut qkv[] = {{&L.wq, s.q.data(), Q}, {&L.wk, s.k.data(), KV}, {&L.wv, s.v.data(), KV}};
+        matmul(qkv, att_in, E, T, pool, s.act);
+    }
 
     // Biases, RoPE, and the new keys/values into the cache (F16).
     pool.parallel_for(T, [&](int64_t b, int64_t e, int) {
@@ -120,15 +156,15 @@ void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, Thr
         }
     });
 
-    const MatmulOut o[] = {{&L.wo, s.cur.data(), E}};
+    const MatmulOut o[] = {{&L.wo, s.attn_out.data(), E}};
     matmul(o, s.attn.data(), Q, T, pool, s.act);
-    for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
 }
 
 void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
     const LayerWeights& L = w_.layers[l];
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
-    for (int64_t t = 0; t < T; ++t) rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+    if (!spec_.parallel_block)  // parallel blocks: s.cur already holds the FFN input
+        for (int64_t t = 0; t < T; ++t) norm(s.x.data() + t * E, L.ffn_norm, {}, s.cur.data() + t * E);
     if (L.ffn_gate.present()) {
         const MatmulOut gu[] = {{&L.ffn_gate, s.gate.data(), F}, {&L.ffn_up, s.up.data(), F}};
         matmul(gu, s.cur.data(), E, T, pool, s.act);
@@ -157,7 +193,7 @@ void LlamaModel::output_head(const Batch& batch, float* logits, ThreadPool& pool
     int64_t j = 0;
     for (int64_t t = 0; t < batch.size(); ++t) {
         if (!batch.logits[t]) continue;
-        rms_norm(s.x.data() + t * E, w_.output_norm.data(), E, spec_.norm_eps, s.out_rows.data() + j * E);
+        norm(s.x.data() + t * E, w_.output_norm, w_.output_norm_b, s.out_rows.data() + j * E);
         ++j;
     }
     const MatmulOut o[] = {{&w_.output, logits, spec_.n_vocab}};

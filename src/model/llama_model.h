@@ -1,5 +1,6 @@
 // The llama-family forward pass on the CPU: RMSNorm, RoPE, grouped-query attention over the KV cache,
-// gated (or plain) FFN, residual stream. Architectures sharing it: llama, mistral, qwen2 (QKV biases), bamboo.
+// gated (or plain) FFN, residual stream. Architectures sharing it: llama, mistral, qwen2 (QKV biases), bamboo,
+// and falcon (LayerNorm, fused QKV, attention and FFN in parallel on the layer input).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -32,6 +33,8 @@ public:
 
 private:
     void embed(const Batch& batch, float* x) const;
+    // The model's normalisation (RMSNorm, or LayerNorm with bias b when b is not empty) of one row.
+    void norm(const float* x, const std::vector<float>& w, const std::vector<float>& b, float* y) const;
     void attention_block(int64_t layer, const Batch& batch, KvCache& kv, ThreadPool& pool, ForwardScratch& s) const;
     void ffn_block(int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
 

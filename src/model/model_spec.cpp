@@ -12,12 +12,15 @@ namespace {
 struct ArchTraits {
     const char* name;
     RopeStyle rope;
+    NormType norm = NormType::rms;
+    bool parallel_block = false;
 };
 constexpr ArchTraits kArchs[] = {
     {"llama", RopeStyle::normal},
     {"mistral", RopeStyle::normal},
     {"qwen2", RopeStyle::neox},
     {"bamboo", RopeStyle::normal},
+    {"falcon", RopeStyle::neox, NormType::layer, true},
 };
 
 }  // namespace
@@ -46,6 +49,8 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
         return Status::error(fmt::format("{}: unsupported architecture '{}' (supported: {})", f.path(), s.arch, known));
     }
     s.rope_style = traits->rope;
+    s.norm = traits->norm;
+    s.parallel_block = traits->parallel_block;
     s.sparse_file = f.is_powerinfer();
     if (auto name = f.get_string("general.name"); name && *name) s.name = **name;
 
@@ -85,7 +90,9 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
     LOCUS_TRY(opt_int(p + "attention.key_length", s.head_dim));
     s.rope_dims = s.head_dim;
     LOCUS_TRY(opt_int(p + "rope.dimension_count", s.rope_dims));
-    LOCUS_TRY(opt_float(p + "attention.layer_norm_rms_epsilon", s.norm_eps));
+    LOCUS_TRY(opt_float(p + (s.norm == NormType::rms ? "attention.layer_norm_rms_epsilon"
+                                                     : "attention.layer_norm_epsilon"),
+                        s.norm_eps));
     LOCUS_TRY(opt_float(p + "rope.freq_base", s.rope_freq_base));
     float scale_linear = 1.0f;
     LOCUS_TRY(opt_float(p + "rope.scale_linear", scale_linear));
@@ -106,6 +113,11 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
     // Activation: PowerInfer's sparse llama files and bamboo are ReLU-family; dense files may say so explicitly.
     if (s.sparse_file && s.arch == "llama") s.ffn_act = FfnActivation::relu;
     if (s.arch == "bamboo") { s.ffn_act = FfnActivation::relu; s.ffn_mode = FfnMode::sym; }
+    // Falcon: no gate; dense Falcon uses GELU, PowerInfer's (ReluFalcon) ReLU.
+    if (s.arch == "falcon") {
+        s.ffn_mode = FfnMode::seq;
+        s.ffn_act = s.sparse_file ? FfnActivation::relu : FfnActivation::gelu;
+    }
     auto act = f.get_string("locus.ffn_activation");
     if (!act) return act.status();
     if (*act) {

@@ -13,6 +13,7 @@ enum class FfnActivation { silu, relu, gelu };
 // How the FFN combines its projections (PowerInfer's names): PAR act(gate)*up, SYM act(gate)*act(up)
 // (dReLU), SEQ act(up) with no gate.
 enum class FfnMode { par, sym, seq };
+enum class NormType { rms, layer };  // RMSNorm (llama) or LayerNorm with bias (falcon)
 
 struct ModelSpec {
     std::string arch;
@@ -32,6 +33,10 @@ struct ModelSpec {
     RopeStyle rope_style = RopeStyle::normal;
     FfnActivation ffn_act = FfnActivation::silu;
     FfnMode ffn_mode = FfnMode::par;
+    NormType norm = NormType::rms;
+    // Falcon: attention and FFN both read the layer input (the FFN its LayerNorm, the predictor the raw
+    // input) and both outputs are added to it; llama: the FFN follows attention.
+    bool parallel_block = false;
     bool sparse_file = false;        // PowerInfer PWRI file
     bool has_predictors = false;     // every layer has fc1/fc2 (set by bind_weights)
     float sparse_threshold = 0.0f;   // powerinfer.sparse_threshold: neuron active when predictor logit >= it

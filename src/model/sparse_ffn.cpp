@@ -38,8 +38,11 @@ void SparseFfn::forward(const LayerWeights& L, int64_t l, int64_t T, ThreadPool&
     s.gate.resize(T * F);
     s.up.resize(T * F);
     s.hidden.resize(T * F);
-    for (int64_t t = 0; t < T; ++t)
-        rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+    // Parallel blocks (falcon): s.cur already holds the FFN input (the attention LayerNorm), and s.x, the layer
+    // input, is what the predictor reads. Sequential: normalise here; the predictor reads the residual.
+    if (!spec_.parallel_block)
+        for (int64_t t = 0; t < T; ++t)
+            rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
     sparse_hidden(L, l, T, pool, s);
     if (s.counts && sparsity_.mode == SparseMode::Oracle && L.fc1.present()) count_predictions(L, l, T, pool, s);
     sparse_down(L, l, T, pool, s);

@@ -75,6 +75,10 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
     auto on = b.vector("output_norm.weight", spec.n_embd);
     if (!on) return on.status();
     w.output_norm = std::move(*on);
+    const bool layer_norm = spec.norm == NormType::layer;
+    auto onb = b.vector("output_norm.bias", spec.n_embd, layer_norm);
+    if (!onb) return onb.status();
+    w.output_norm_b = std::move(*onb);
     auto out = b.matrix("output.weight", spec.n_embd, spec.n_vocab, false);
     if (!out) return out.status();
     w.output = out->present() ? std::move(*out) : w.tok_embd;
@@ -97,14 +101,24 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
             return Status::ok();
         };
         LOCUS_TRY(take_v(L.attn_norm, "attn_norm.weight", E));
-        LOCUS_TRY(take_m(L.wq, "attn_q.weight", E, Q));
-        LOCUS_TRY(take_m(L.wk, "attn_k.weight", E, KV));
-        LOCUS_TRY(take_m(L.wv, "attn_v.weight", E, KV));
+        if (layer_norm) {
+            LOCUS_TRY(take_v(L.attn_norm_b, "attn_norm.bias", E));
+            LOCUS_TRY(take_v(L.attn_norm_2, "attn_norm_2.weight", E, false));
+            LOCUS_TRY(take_v(L.attn_norm_2_b, "attn_norm_2.bias", E, !L.attn_norm_2.empty()));
+        }
+        if (spec.arch == "falcon") {
+            LOCUS_TRY(take_m(L.wqkv, "attn_qkv.weight", E, Q + 2 * KV));
+        } else {
+            LOCUS_TRY(take_m(L.wq, "attn_q.weight", E, Q));
+            LOCUS_TRY(take_m(L.wk, "attn_k.weight", E, KV));
+            LOCUS_TRY(take_m(L.wv, "attn_v.weight", E, KV));
+        }
         LOCUS_TRY(take_m(L.wo, "attn_output.weight", Q, E));
         LOCUS_TRY(take_v(L.bq, "attn_q.bias", Q, false));
         LOCUS_TRY(take_v(L.bk, "attn_k.bias", KV, false));
         LOCUS_TRY(take_v(L.bv, "attn_v.bias", KV, false));
-        LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
+        // Parallel blocks (falcon) feed the FFN from the attention LayerNorm: no ffn_norm.
+        if (!spec.parallel_block) LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
         LOCUS_TRY(take_m(L.ffn_up, "ffn_up.weight", E, F));
         LOCUS_TRY(take_m(L.ffn_gate, "ffn_gate.weight", E, F, spec.ffn_mode != FfnMode::seq));
         if (spec.sparse_file) {
@@ -131,7 +145,7 @@ uint64_t weight_bytes(const ModelWeights& w) {
     auto sz = [](const Matrix& m) { return m.present() ? uint64_t(m.row_bytes) * m.rows : 0; };
     uint64_t total = sz(w.output);
     for (const auto& L : w.layers)
-        total += sz(L.wq) + sz(L.wk) + sz(L.wv) + sz(L.wo) + sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down) +
+        total += sz(L.wqkv) + sz(L.wq) + sz(L.wk) + sz(L.wv) + sz(L.wo) + sz(L.ffn_gate) + sz(L.ffn_up) + sz(L.ffn_down) +
                  sz(L.ffn_down_t) + sz(L.fc1) + sz(L.fc2);
     return total;
 }

@@ -28,6 +28,9 @@ struct Matrix {
 
 struct LayerWeights {
     std::vector<float> attn_norm;
+    std::vector<float> attn_norm_b;               // LayerNorm bias (falcon)
+    std::vector<float> attn_norm_2, attn_norm_2_b;  // falcon-40B: a second LayerNorm, for attention
+    Matrix wqkv;                                  // falcon: Q, K and V in one matrix (rows Q | K | V)
     Matrix wq, wk, wv, wo;
     std::vector<float> bq, bk, bv;   // empty when the model has none
     std::vector<float> ffn_norm;
@@ -41,6 +44,7 @@ struct LayerWeights {
 struct ModelWeights {
     Matrix tok_embd;
     std::vector<float> output_norm;
+    std::vector<float> output_norm_b;  // LayerNorm bias (falcon)
     Matrix output;  // tok_embd when the output head is tied
     std::vector<LayerWeights> layers;
 };
