@@ -50,9 +50,9 @@ __global__ void f32_to_f16_kernel(const float* __restrict__ x, int64_t n, __half
 }  // namespace
 
 Expected<CublasHandle> CublasHandle::create() {
-    CublasHandle h;
-    LOCUS_TRY(blas_status(cublasCreate(&h.h_), "cublasCreate"));
-    return std::move(h);
+    Expected<CublasHandle> out{CublasHandle()};  // built in place: nvcc's front end wants no copy on return
+    LOCUS_TRY(blas_status(cublasCreate(&out->h_), "cublasCreate"));
+    return out;
 }
 
 CublasHandle& CublasHandle::operator=(CublasHandle&& o) noexcept {
