@@ -12,8 +12,8 @@ if [ "${LOCUS_TEST_QUICK:-0}" != 1 ]; then
   if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
     export PATH="$PATH:/usr/local/cuda/bin"
     cmake --preset cuda >/dev/null
-    cmake --build build/cuda --target locus_cuda
-    echo "test.sh: CUDA backend compiles (sm_90)"
+    cmake --build build/cuda --target locus_cuda locus_gpu_test
+    echo "test.sh: CUDA backend and its GPU tests compile (sm_90); run them with scripts/gpu_test.sh on a GPU"
   else
     echo "test.sh: no nvcc on this machine: CUDA compile check skipped"
   fi

@@ -1,0 +1,125 @@
+#include "cuda/matvec.h"
+
+#include <algorithm>
+
+#include "cuda/check.h"
+#include "cuda/dispatch.cuh"
+#include "cuda/weights_check.h"
+
+namespace locus::cuda {
+namespace {
+
+constexpr int kRowsPerWarp = 2;  // rows share each x load (halves the L1 traffic of x)
+constexpr int kWarps = 8;        // per block
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
+    return v;
+}
+
+template <class T, int NT>
+__global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __restrict__ w, size_t row_bytes,
+                                                             int cols, const int32_t* __restrict__ idx,
+                                                             int64_t n_out, const int32_t* __restrict__ d_count,
+                                                             const float* __restrict__ x, int64_t x_stride,
+                                                             float* __restrict__ y, int64_t y_stride) {
+    constexpr int G = T::kGroups;
+    constexpr int R = kRowsPerWarp;
+    const int lane = threadIdx.x & 31;
+    const int64_t j0 = (int64_t(blockIdx.x) * kWarps + (threadIdx.x >> 5)) * R;
+    if (d_count) n_out = min(n_out, int64_t(*d_count));
+    if (j0 >= n_out) return;  // whole warp leaves together
+
+    const uint8_t* rows[R];
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+        const int64_t j = min(j0 + r, n_out - 1);  // a missing last row re-reads a valid one; not stored
+        rows[r] = w + size_t(idx ? idx[j] : j) * row_bytes;
+    }
+
+    float acc[R][NT];
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int t = 0; t < NT; ++t) acc[r][t] = 0.0f;
+
+    const int n_chunks = cols / T::kElems;
+#pragma unroll 2
+    for (int c = lane; c < n_chunks; c += 32) {
+        int xo[G];
+        T::offsets(c, xo);
+        chunks::Chunk<G> ch[R];
+#pragma unroll
+        for (int r = 0; r < R; ++r) T::load(rows[r], c, ch[r]);
+#pragma unroll
+        for (int t = 0; t < NT; ++t) {
+#pragma unroll
+            for (int g = 0; g < G; ++g) {
+                const float4 xv = __ldg(reinterpret_cast<const float4*>(x + t * x_stride + xo[g]));
+#pragma unroll
+                for (int r = 0; r < R; ++r) {
+                    float p = ch[r].q[g][0] * xv.x;
+                    p = fmaf(ch[r].q[g][1], xv.y, p);
+                    p = fmaf(ch[r].q[g][2], xv.z, p);
+                    p = fmaf(ch[r].q[g][3], xv.w, p);
+                    acc[r][t] = fmaf(ch[r].s[g], p, acc[r][t]);
+                    if constexpr (T::kHasMin) acc[r][t] -= ch[r].m[g] * ((xv.x + xv.y) + (xv.z + xv.w));
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int t = 0; t < NT; ++t) {
+            const float v = warp_sum(acc[r][t]);
+            if (lane == 0 && j0 + r < n_out) y[t * y_stride + j0 + r] = v;
+        }
+}
+
+template <class T, int NT>
+Status launch(const MatvecArgs& a, int t0, cudaStream_t stream) {
+    const int64_t warps = (a.n_out + kRowsPerWarp - 1) / kRowsPerWarp;
+    const int64_t blocks = (warps + kWarps - 1) / kWarps;
+    matvec_kernel<T, NT><<<unsigned(blocks), kWarps * 32, 0, stream>>>(
+        a.w.data, a.w.row_bytes, int(a.w.cols), a.idx, a.n_out, a.d_count, a.x + t0 * a.x_stride, a.x_stride,
+        a.y + t0 * a.y_stride, a.y_stride);
+    return launch_status("matvec_kernel");
+}
+
+}  // namespace
+
+Status matvec(const MatvecArgs& in, cudaStream_t stream) {
+    LOCUS_TRY(check_matrix(in.w, "matvec"));
+    MatvecArgs a = in;
+    if (!a.idx) a.n_out = a.w.rows;
+    if (a.n_out < 0 || a.n_tokens < 1 || !a.x || !a.y) return Status::error("matvec: bad arguments");
+    if (a.n_out == 0) return Status::ok();
+    if (a.x_stride % 4 != 0 || reinterpret_cast<uintptr_t>(a.x) % 16 != 0 || a.x_stride < a.w.cols)
+        return Status::error("matvec: x must be 16-byte aligned with a stride that is a multiple of 4 floats");
+    if (a.y_stride < a.n_out && a.n_tokens > 1) return Status::error("matvec: y_stride smaller than the output");
+    if (a.n_out > (int64_t(1) << 31) - 64) return Status::error("matvec: too many rows");
+    return dispatch_weight_type(a.w.type, "matvec", [&](auto dec) -> Status {
+        using T = decltype(dec);
+        // Tokens in groups of 8, 4, 2, 1: each group reads the weights once.
+        int t = 0;
+        for (; t + 8 <= a.n_tokens; t += 8) LOCUS_TRY((launch<T, 8>(a, t, stream)));
+        if (t + 4 <= a.n_tokens) { LOCUS_TRY((launch<T, 4>(a, t, stream))); t += 4; }
+        if (t + 2 <= a.n_tokens) { LOCUS_TRY((launch<T, 2>(a, t, stream))); t += 2; }
+        if (t < a.n_tokens) LOCUS_TRY((launch<T, 1>(a, t, stream)));
+        return Status::ok();
+    });
+}
+
+Status matvec(const DeviceMatrix& w, const float* x, float* y, cudaStream_t stream) {
+    MatvecArgs a;
+    a.w = w;
+    a.x = x;
+    a.x_stride = w.cols;
+    a.y = y;
+    a.y_stride = w.rows;
+    return matvec(a, stream);
+}
+
+}  // namespace locus::cuda

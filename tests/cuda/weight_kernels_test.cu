@@ -1,0 +1,216 @@
+// Weight kernels (matvec, row-sparse matvec, column-sparse axpy, dequantise to F16, prefill GEMM) against the
+// CPU reference: rows dequantised by the CPU's scalar to_float (the ggml layouts), products in double.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/fp16.h"
+#include "cuda/matvec.h"
+#include "cuda/prefill_gemm.h"
+#include "cuda/sparse_axpy.h"
+#include "harness.h"
+#include "quant/types.h"
+
+namespace locus::gputest {
+namespace {
+
+const DType kTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
+
+// A random matrix quantised by the CPU (so every block is a valid one), and its dequantised values.
+struct HostMatrix {
+    DType type;
+    int64_t rows, cols;
+    size_t row_bytes;
+    std::vector<uint8_t> bytes;
+    std::vector<float> deq;  // rows x cols, the CPU's to_float of each row
+};
+
+HostMatrix make_matrix(DType t, int64_t rows, int64_t cols) {
+    const TypeTraits& tt = type_traits(t);
+    HostMatrix m{t, rows, cols, row_bytes(tt, cols), {}, {}};
+    m.bytes.resize(m.row_bytes * rows);
+    m.deq.resize(size_t(rows * cols));
+    const std::vector<float> src = randn(size_t(rows * cols), 0.5f);
+    for (int64_t r = 0; r < rows; ++r) {
+        tt.from_float(src.data() + r * cols, m.bytes.data() + r * m.row_bytes, cols);
+        tt.to_float(m.bytes.data() + r * m.row_bytes, m.deq.data() + r * cols, cols);
+    }
+    return m;
+}
+
+cuda::DeviceMatrix device_view(const HostMatrix& m, const cuda::DeviceBuffer& b) {
+    return {m.type, m.rows, m.cols, m.row_bytes, b.as<uint8_t>()};
+}
+
+double dot_ref(const float* w, const float* x, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += double(w[i]) * x[i];
+    return s;
+}
+
+void check_matvec(DType t, int64_t rows, int64_t cols, int n_tokens) {
+    const std::string type = dtype_name(t), shape = shape_str(rows, cols) + " t" + std::to_string(n_tokens);
+    const HostMatrix m = make_matrix(t, rows, cols);
+    const std::vector<float> x = randn(size_t(n_tokens * cols));
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, "matvec", type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, "matvec", type, shape);
+    auto dy = poisoned(size_t(n_tokens * rows) * 4);
+    GT_TRY(dy, "matvec", type, shape);
+    cuda::MatvecArgs a;
+    a.w = device_view(m, *dw);
+    a.x = dx->as<float>();
+    a.x_stride = cols;
+    a.y = dy->as<float>();
+    a.y_stride = rows;
+    a.n_tokens = n_tokens;
+    GT_TRY(cuda::matvec(a, nullptr), "matvec", type, shape);
+    auto y = to_host<float>(*dy, size_t(n_tokens * rows));
+    GT_TRY(y, "matvec", type, shape);
+    std::vector<double> ref(size_t(n_tokens * rows));
+    for (int t2 = 0; t2 < n_tokens; ++t2)
+        for (int64_t r = 0; r < rows; ++r) ref[t2 * rows + r] = dot_ref(&m.deq[r * cols], &x[t2 * cols], cols);
+    record("matvec", type, shape, rel_l2(y->data(), ref.data(), ref.size()), 1e-5);
+}
+
+// Row-sparse: a random sorted subset of rows; with a device count below the list length, the outputs past
+// the count must stay untouched (poisoned).
+void check_rows(DType t, int64_t rows, int64_t cols, int64_t n_idx, int32_t count) {
+    const std::string type = dtype_name(t), shape = shape_str(rows, cols) + " n" + std::to_string(n_idx) + "/" +
+                                                    std::to_string(count);
+    const HostMatrix m = make_matrix(t, rows, cols);
+    const std::vector<float> x = randn(size_t(cols));
+    std::vector<int32_t> all(static_cast<size_t>(rows));
+    std::iota(all.begin(), all.end(), 0);
+    std::shuffle(all.begin(), all.end(), rng());
+    std::vector<int32_t> idx(all.begin(), all.begin() + n_idx);
+    std::sort(idx.begin(), idx.end());
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, "matvec_rows", type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, "matvec_rows", type, shape);
+    auto di = to_device(idx);
+    GT_TRY(di, "matvec_rows", type, shape);
+    auto dc = to_device(std::vector<int32_t>{count});
+    GT_TRY(dc, "matvec_rows", type, shape);
+    auto dy = poisoned(size_t(n_idx) * 4);
+    GT_TRY(dy, "matvec_rows", type, shape);
+    cuda::MatvecArgs a;
+    a.w = device_view(m, *dw);
+    a.x = dx->as<float>();
+    a.x_stride = cols;
+    a.y = dy->as<float>();
+    a.y_stride = n_idx;
+    a.idx = di->as<int32_t>();
+    a.n_out = n_idx;
+    a.d_count = dc->as<int32_t>();
+    GT_TRY(cuda::matvec(a, nullptr), "matvec_rows", type, shape);
+    auto y = to_host<float>(*dy, size_t(n_idx));
+    GT_TRY(y, "matvec_rows", type, shape);
+    std::vector<double> ref(static_cast<size_t>(count));
+    for (int32_t j = 0; j < count; ++j) ref[j] = dot_ref(&m.deq[idx[j] * cols], x.data(), cols);
+    bool untouched = true;
+    for (int64_t j = count; j < n_idx; ++j) untouched &= std::isnan((*y)[j]);
+    const double err = untouched ? rel_l2(y->data(), ref.data(), ref.size()) : INFINITY;
+    record("matvec_rows", type, shape, err, 1e-5, untouched ? "" : "wrote past the device count");
+}
+
+// Column-sparse: rows in random order (not sorted), a with some exact zeros, y accumulated into.
+void check_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_idx, int32_t count) {
+    const std::string type = dtype_name(t), shape = shape_str(neurons, cols) + " n" + std::to_string(n_idx) + "/" +
+                                                    std::to_string(count);
+    const HostMatrix m = make_matrix(t, neurons, cols);
+    std::vector<int32_t> idx(static_cast<size_t>(n_idx));
+    for (auto& i : idx) i = int32_t(rng()() % uint64_t(neurons));
+    std::vector<float> a = randn(size_t(n_idx));
+    for (size_t j = 0; j < a.size(); j += 5) a[j] = 0.0f;
+    const std::vector<float> y0 = randn(size_t(cols));
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, "sparse_axpy", type, shape);
+    auto di = to_device(idx);
+    GT_TRY(di, "sparse_axpy", type, shape);
+    auto da = to_device(a);
+    GT_TRY(da, "sparse_axpy", type, shape);
+    auto dc = to_device(std::vector<int32_t>{count});
+    GT_TRY(dc, "sparse_axpy", type, shape);
+    auto dy = to_device(y0);
+    GT_TRY(dy, "sparse_axpy", type, shape);
+    auto ds = poisoned(size_t(cuda::sparse_axpy_scratch_floats(cols)) * 4);
+    GT_TRY(ds, "sparse_axpy", type, shape);
+    cuda::SparseAxpyArgs args;
+    args.wt = device_view(m, *dw);
+    args.idx = di->as<int32_t>();
+    args.a = da->as<float>();
+    args.n_max = n_idx;
+    args.d_count = dc->as<int32_t>();
+    args.y = dy->as<float>();
+    args.scratch = ds->as<float>();
+    GT_TRY(cuda::sparse_axpy(args, nullptr), "sparse_axpy", type, shape);
+    auto y = to_host<float>(*dy, size_t(cols));
+    GT_TRY(y, "sparse_axpy", type, shape);
+    std::vector<double> ref(y0.begin(), y0.end());
+    for (int32_t j = 0; j < count; ++j)
+        for (int64_t c = 0; c < cols; ++c) ref[c] += double(a[j]) * m.deq[idx[j] * cols + c];
+    record("sparse_axpy", type, shape, rel_l2(y->data(), ref.data(), ref.size()), 1e-5);
+}
+
+// Dequantised F16 weights must equal the CPU's to_float rounded to F16, bit for bit; then the GEMM.
+void check_prefill(DType t, int64_t rows, int64_t cols, int n_tokens) {
+    const std::string type = dtype_name(t), shape = shape_str(rows, cols) + " t" + std::to_string(n_tokens);
+    const HostMatrix m = make_matrix(t, rows, cols);
+    const std::vector<float> x = randn(size_t(n_tokens * cols));
+    auto handle = cuda::CublasHandle::create();
+    GT_TRY(handle, "prefill_gemm", type, shape);
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, "prefill_gemm", type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, "prefill_gemm", type, shape);
+    auto dwh = poisoned(size_t(rows * cols) * 2);
+    GT_TRY(dwh, "prefill_gemm", type, shape);
+    auto dxh = poisoned(size_t(n_tokens * cols) * 2);
+    GT_TRY(dxh, "prefill_gemm", type, shape);
+    auto dy = poisoned(size_t(n_tokens * rows) * 4);
+    GT_TRY(dy, "prefill_gemm", type, shape);
+    cuda::PrefillArgs a;
+    a.w = device_view(m, *dw);
+    a.x = dx->as<float>();
+    a.n_tokens = n_tokens;
+    a.y = dy->as<float>();
+    a.w_f16 = dwh->as<uint16_t>();
+    a.x_f16 = dxh->as<uint16_t>();
+    GT_TRY(cuda::matmul_prefill(handle->get(), a, nullptr), "prefill_gemm", type, shape);
+    auto wh = to_host<uint16_t>(*dwh, size_t(rows * cols));
+    GT_TRY(wh, "dequant_f16", type, shape);
+    int64_t mismatches = 0;
+    for (size_t i = 0; i < wh->size(); ++i) mismatches += (*wh)[i] != fp32_to_fp16(m.deq[i]);
+    record("dequant_f16", type, shape_str(rows, cols), double(mismatches), 0.0, "error = mismatching elements");
+    auto y = to_host<float>(*dy, size_t(n_tokens * rows));
+    GT_TRY(y, "prefill_gemm", type, shape);
+    std::vector<double> ref(size_t(n_tokens * rows));
+    for (int t2 = 0; t2 < n_tokens; ++t2)
+        for (int64_t r = 0; r < rows; ++r) ref[t2 * rows + r] = dot_ref(&m.deq[r * cols], &x[t2 * cols], cols);
+    // x is rounded to F16 for the tensor cores: about 2^-12 relative per element.
+    record("prefill_gemm", type, shape, rel_l2(y->data(), ref.data(), ref.size()), 3e-3);
+}
+
+}  // namespace
+
+void test_weight_kernels() {
+    for (DType t : kTypes) {
+        const int64_t blk = type_traits(t).block_size;
+        // Columns that are not a multiple of a warp's stride (32 chunks); rows not a multiple of a block's.
+        const int64_t c_small = blk == 256 ? 256 * 5 : 32 * 37;
+        for (int nt : {1, 7, 11}) check_matvec(t, 1027, c_small, nt);
+        check_matvec(t, 4099, 4096, 1);
+        check_rows(t, 1027, c_small, 333, 333);
+        check_rows(t, 1027, c_small, 333, 201);
+        check_axpy(t, 1027, c_small, 333, 333);
+        check_axpy(t, 1027, c_small, 2500, 1999);  // many splits, device count below the list
+        check_axpy(t, 100, c_small, 7, 7);         // a single short split
+    }
+    for (DType t : {DType::F16, DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K})
+        check_prefill(t, 1000, 1280, 37);
+}
+
+}  // namespace locus::gputest
