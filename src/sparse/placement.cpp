@@ -8,7 +8,11 @@
 namespace locus {
 namespace {
 
-std::string gib(uint64_t b) { return fmt::format("{:.2f} GiB", double(b) / double(1ull << 30)); }
+std::string gib(uint64_t b) {
+    if (b >= (1ull << 30)) return fmt::format("{:.2f} GiB", double(b) / double(1ull << 30));
+    if (b >= (1ull << 20)) return fmt::format("{:.2f} MiB", double(b) / double(1ull << 20));
+    return fmt::format("{:.1f} KiB", double(b) / 1024.0);
+}
 
 // "all 80 layers", "no layer", "layers 0-9 of 80", "layers 0, 3, 5 of 80" for the layers where pred holds.
 template <class Pred>
