@@ -1,6 +1,7 @@
 // locus profile: run a model over a text and report how often each FFN neuron fires: per layer the mean
 // active fraction, how much of all firings the hottest neurons cover, and (when the model has predictors)
-// the predictors' recall and precision against the true activations.
+// the predictors' recall and precision against the true activations. -o FILE writes the counts as an activation
+// profile file (sparse/activation_profile.h) for `locus plan --profile`.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -10,12 +11,13 @@
 #include "common.h"
 #include "runtime/session.h"
 #include "sparse/activation_counts.h"
+#include "sparse/activation_profile.h"
 
 namespace locus::app {
 namespace {
 
 struct ProfileArgs {
-    std::string model, file, prompt;
+    std::string model, file, prompt, output;
     int64_t n_tokens = 2048, n_ctx = 512, n_batch = 512;
     int threads = 0;
     SparseFlags sparse;
@@ -87,6 +89,13 @@ int profile(ProfileArgs a) {
     row("all", -1);
     std::printf("tokens: %lld, mode: %s\n", (long long)counts.n_tokens,
                 std::string(sparse_mode_name(engine->sparsity().mode)).c_str());
+    if (!a.output.empty()) {
+        if (Status st = write_activation_profile(a.output, counts); !st) {
+            std::fprintf(stderr, "error: %s\n", st.message().c_str());
+            return 1;
+        }
+        std::printf("wrote activation profile %s\n", a.output.c_str());
+    }
     return 0;
 }
 
@@ -102,6 +111,7 @@ Runner add_profile(CLI::App& app) {
     c->add_option("-c,--ctx-size", a->n_ctx, "Chunk (context) size")->check(CLI::Range(int64_t(2), int64_t(1) << 20));
     c->add_option("-b,--batch-size", a->n_batch, "Tokens per forward pass")->check(CLI::PositiveNumber);
     c->add_option("-t,--threads", a->threads, "Threads");
+    c->add_option("-o,--output", a->output, "Write the counts to this activation profile file (for locus plan)");
     add_sparse_flags(c, a->sparse);
     return [a] { return profile(*a); };
 }

@@ -1,0 +1,48 @@
+// The placement planner: given a VRAM budget, a model's footprint and its neurons' firing frequencies, decides
+// what lives on the GPU.
+//
+// Fixed parts first, in upstream PowerInfer's spending order, each from layer 0 up and stopping at the first
+// layer that does not fit: attention weights -> predictors -> ffn_norm -> output head -> KV cache (V, then K; only
+// for layers whose attention is on the GPU, since attention runs beside its cache). What is left goes to FFN
+// neurons: per layer the k_l most frequent ones, k_l chosen to maximise the expected firings per token served by
+// the GPU (the method is described at HotMethod::optimal in planner.cpp).
+#pragma once
+#include <cstdint>
+
+#include "core/status.h"
+#include "sparse/footprint.h"
+#include "sparse/neuron_frequencies.h"
+#include "sparse/placement.h"
+
+namespace locus {
+
+enum class HotMethod {
+    optimal,           // greedy on marginal value per byte over groups: optimal or within one group (planner.cpp)
+    uniform,           // baseline: the same k in every layer, as large as fits
+    global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
+};
+const char* hot_method_name(HotMethod m);
+
+struct PlannerOptions {
+    // Hot counts are multiples of this (or a whole layer): GPU kernels work on whole tiles of neurons. Upstream
+    // uses 256. The global-frequency baseline ignores it (it picks single neurons).
+    int64_t group = 32;
+    HotMethod method = HotMethod::optimal;
+};
+
+// The fixed parts under `budget` bytes; no hot neurons yet (ffn_budget_bytes says what is left for them).
+Placement place_fixed(const ModelFootprint& fp, uint64_t budget);
+
+// Chooses the hot neurons of a placement whose fixed parts are decided, within p.ffn_budget_bytes. Frequencies
+// must match the footprint (layers and neurons) and be finite and >= 0: errors name the mismatch.
+Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFrequencies& f, const PlannerOptions& o);
+
+// place_fixed + place_hot_neurons.
+Expected<Placement> plan_placement(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget,
+                                   const PlannerOptions& o = {});
+
+// An upper bound on the served firings per token of ANY choice of hot neurons within `ffn_budget` bytes: the
+// fractional (LP) relaxation at single-neuron granularity. Frequencies must be valid (as place_hot_neurons).
+double served_upper_bound(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t ffn_budget);
+
+}  // namespace locus
