@@ -12,7 +12,7 @@
 
 namespace locus::axpy {
 
-constexpr int kAxpyRows = 4;
+constexpr int kAxpyRows = 8;
 
 using AxpyFn = void (*)(int64_t n, int k, const uint8_t* const* rows, const float* a, float* y);
 

@@ -26,7 +26,7 @@ TEST(SparseAxpy, EveryIsaMatchesScalarTwinAndReference) {
             // Rows are taken from the middle of a wider matrix, as a thread's column slice is.
             const int64_t bs = tt.block_size, lead = bs == 1 ? 3 : bs;
             const int64_t cols = lead + n + bs;
-            const auto q = test::make_quant_matrix(t, cols, 9, uint32_t(n * 31 + int(t)));
+            const auto q = test::make_quant_matrix(t, cols, 2 * axpy::kAxpyRows + 1, uint32_t(n * 31 + int(t)));
             const size_t off = row_bytes(tt, lead);
             const auto a = test::random_floats(axpy::kAxpyRows, uint32_t(n), -2.0f, 2.0f);
             const auto y0 = test::random_floats(size_t(n), uint32_t(n + 5));
