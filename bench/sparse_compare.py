@@ -9,9 +9,9 @@ cover 80%). Synthetic weights: speed figures only, never quality.
 
 Per configuration, R rounds; in each round the three engines run in rotating order:
   llama.cpp  .bench/llamacpp/llamacpp_bench -m DENSE -t T -p 0 -n N -r 1        (tg N from an empty cache)
-  Locus      build/release/locus run -m MODEL -p "..." -n N+1 --temp 0 --ignore-eos --sparse off|predictor -t T
-Locus's run summary gives decode tokens/s, FFN ms per token and the weight bytes read per token (FFN rows it
-touched, and the rest). The bound is bytes per token / host read bandwidth (bench/membw with T threads, measured
+  Locus      build/release/locus bench -m MODEL -t T -p 0 -n N -r 1 --sparse off|predictor -o jsonl
+(one warm-up run, then the timed one). Locus's record gives decode tokens/s, FFN ms per token and the weight
+bytes read per token (the FFN rows it touched, and the rest). The bound is bytes per token / host read bandwidth (bench/membw with T threads, measured
 before and after). llama.cpp reads the same dense bytes as Locus dense.
 
   python3 bench/sparse_compare.py --shapes 1b 7b --types q4_0 f16 --threads 2 -n 32 -r 3
@@ -20,7 +20,6 @@ Plain python3, no third-party packages.
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,6 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCUS = os.path.join(ROOT, "build", "release", "locus")
 MODELS = os.path.join(ROOT, ".bench", "models")
-PROMPT = "Once upon a time there was a little"
 
 
 def log(msg):
@@ -69,18 +67,18 @@ def membw(threads):
 
 
 def locus_run(model, mode, threads, n):
-    r = sh([LOCUS, "run", "-m", model, "-p", PROMPT, "-n", str(n + 1), "--temp", "0", "--ignore-eos",
-            "--sparse", mode, "-t", str(threads), "--no-display-prompt"])
+    r = sh([LOCUS, "bench", "-m", model, "-t", str(threads), "-p", "0", "-n", str(n), "-r", "1", "--sparse", mode,
+            "-o", "jsonl"])
     if not r:
         return None
-    dec = re.search(r"decode\s+=.*?([\d.]+) tokens per second", r.stderr)
-    ffn = re.search(r"ffn\s+=\s+([\d.]+) ms per token, ([\d.]+) MiB of FFN weights read per token \(([\d.]+) MiB of other",
-                    r.stderr)
-    if not dec or not ffn:
-        log("could not parse the run summary:\n" + r.stderr[-800:])
-        return None
-    return {"tps": float(dec.group(1)), "ffn_ms": float(ffn.group(1)), "ffn_mib": float(ffn.group(2)),
-            "other_mib": float(ffn.group(3))}
+    for line in r.stdout.splitlines():
+        if line.startswith("{"):
+            rec = json.loads(line)
+            if rec.get("test", "").startswith("tg"):
+                return {"tps": rec["tokens_per_s_mean"], "ffn_ms": rec["ffn_ms_per_token"],
+                        "ffn_mib": rec["ffn_weight_mib_per_token"], "other_mib": rec["other_weight_mib_per_token"]}
+    log("no tg record from locus bench:\n" + r.stdout[-800:] + r.stderr[-800:])
+    return None
 
 
 def llama_run(harness, model, threads, n):

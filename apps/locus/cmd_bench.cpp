@@ -34,6 +34,8 @@ struct Result {
     int threads = 0, n_prompt = 0, n_gen = 0;
     double vram = -1, mean = 0, stdev = 0;
     std::vector<double> samples;  // tokens per second of each timed run
+    // Over the timed runs: FFN milliseconds and FFN weight MiB read per token, and the other weights' MiB.
+    double ffn_ms = 0, ffn_mib = 0, other_mib = 0;
 };
 
 struct ModelFacts { std::string desc; uint64_t size = 0; int64_t params = 0; };
@@ -86,10 +88,17 @@ Status bench_engine(Engine& engine, const BenchArgs& a, Result base, std::vector
             (kind == 0 ? r.n_prompt : r.n_gen) = n;
             double ms = 0;
             LOCUS_TRY(time_run(**session, tokens, kind == 1, n, ms));  // warm-up
+            (*session)->reset_ffn_stats();
             for (int i = 0; i < a.reps; ++i) {
                 LOCUS_TRY(time_run(**session, tokens, kind == 1, n, ms));
                 r.samples.push_back(1000.0 * n / ms);
             }
+            const auto& fs = (*session)->ffn_stats();
+            if (fs.tokens > 0) {
+                r.ffn_ms = fs.ms / double(fs.tokens);
+                r.ffn_mib = double(fs.weight_bytes) / double(fs.tokens) / (1 << 20);
+            }
+            r.other_mib = double(weight_bytes(engine.weights()) - ffn_weight_bytes(engine.weights())) / (1 << 20);
             summarize(r);
             out.push_back(std::move(r));
         }
@@ -122,7 +131,9 @@ nlohmann::json to_json(const Result& r, const ModelFacts& m, const std::string& 
     return {{"engine", "locus"}, {"model", path}, {"desc", m.desc}, {"size_bytes", m.size}, {"params", m.params},
             {"backend", r.backend}, {"threads", r.threads}, {"sparse", r.sparse}, {"vram_budget_gib", r.vram},
             {"test", r.test}, {"n_prompt", r.n_prompt}, {"n_gen", r.n_gen}, {"reps", r.samples.size()},
-            {"tokens_per_s_mean", r.mean}, {"tokens_per_s_std", r.stdev}, {"samples", r.samples}};
+            {"tokens_per_s_mean", r.mean}, {"tokens_per_s_std", r.stdev}, {"samples", r.samples},
+            {"ffn_ms_per_token", r.ffn_ms}, {"ffn_weight_mib_per_token", r.ffn_mib},
+            {"other_weight_mib_per_token", r.other_mib}};
 }
 
 void print_markdown(const std::vector<Result>& results, const ModelFacts& m, const BenchArgs& a) {
