@@ -13,5 +13,7 @@ Runner add_perplexity(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_synth(CLI::App& app);
 Runner add_devices(CLI::App& app);
+Runner add_serve(CLI::App& app);
+Runner add_batched(CLI::App& app);
 
 }  // namespace locus::app

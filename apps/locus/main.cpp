@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     add(locus::app::add_bench);
     add(locus::app::add_synth);
     add(locus::app::add_devices);
+    add(locus::app::add_serve);
+    add(locus::app::add_batched);
     CLI11_PARSE(app, argc, argv);
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();
