@@ -47,6 +47,7 @@ int batched(const BatchedArgs& a) {
         server::JobSpec spec;
         spec.prompt = prompt;
         spec.params.max_tokens = a.n_predict;
+        spec.wake_per_piece = false;  // the text is printed at the end
         spec.params.sampler = {a.temp, a.top_k, a.top_p, a.min_p, 1.0f, 64, seed + uint32_t(i)};
         jobs.push_back((*sched)->submit(std::move(spec)));
     }

@@ -364,6 +364,7 @@ void HttpServer::routes() {
                                                 p.spec.prompt.size(), n_ctx),
                                     chat ? "messages" : "prompt", "context_length_exceeded"});
         p.spec.params = common.gen;
+        p.spec.wake_per_piece = common.stream;
 
         auto r = std::make_shared<Reply>();
         r->job = model_->scheduler->submit(std::move(p.spec));

@@ -30,7 +30,7 @@ void Job::push(Piece p) {
         std::lock_guard lk(mu_);
         pieces_.push_back(std::move(p));
     }
-    cv_.notify_all();
+    if (spec_.wake_per_piece) cv_.notify_all();
 }
 
 void Job::finish(JobOutcome o) {

@@ -29,6 +29,9 @@ struct JobSpec {
     GenerationParams params;
     std::vector<int32_t> stop_tokens;  // extra tokens that end the turn (a chat format's end-of-turn token)
     bool text_start = false;           // the output starts a text (drop SPM's leading space), as for chat replies
+    // Wake the consumer for every piece (streaming); otherwise only when the job finishes, which saves a thread
+    // switch per token for whole-body replies.
+    bool wake_per_piece = true;
 };
 
 struct TokenLogprob {
