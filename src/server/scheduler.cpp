@@ -43,6 +43,8 @@ void Scheduler::stop() {
         stopping_ = true;
     }
     cv_.notify_all();
+    // stop() may come from a signal thread and the main thread at once; only one may join.
+    std::lock_guard lk(join_mu_);
     if (thread_.joinable()) thread_.join();
 }
 

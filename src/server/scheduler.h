@@ -79,6 +79,7 @@ private:
     std::atomic<uint64_t> steps_{0}, prompt_tokens_{0}, generated_tokens_{0}, finished_{0}, cancelled_{0};
     std::mutex meter_mu_;
     ThroughputMeter meter_;
+    std::mutex join_mu_;
     std::thread thread_;
 };
 
