@@ -157,7 +157,10 @@ def run_load(args, parallel):
                         tokens = want_tokens
                     else:
                         text, tokens, finish = complete(port, body)
-                    if text != want_text or finish != want_finish or tokens != want_tokens:
+                    # Without the exact check, a reply must still be whole and its own: its echoed prompt, its
+                    # token count and finish reason.
+                    same = text == want_text if args.exact else text.startswith(body["prompt"])
+                    if not same or finish != want_finish or tokens != want_tokens:
                         raise RuntimeError(f"request {i} (kind {kind}) got {text!r} ({finish}, {tokens} tokens), "
                                            f"expected {want_text!r} ({want_finish}, {want_tokens})")
                     with lock:
@@ -221,6 +224,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="compute threads of the server (-t)")
     ap.add_argument("--stream-percent", type=int, default=50, help="share of streaming requests, in percent")
     ap.add_argument("--disconnect-every", type=int, default=10, help="every Nth request leaves early (0: none)")
+    ap.add_argument("--no-exact", dest="exact", action="store_false",
+                    help="do not require the text to equal the one-at-a-time reference (for models whose batched and "
+                         "single-token kernels round differently, so near-tied tokens can flip)")
     ap.add_argument("--server-args", nargs=argparse.REMAINDER, default=[], help="extra arguments for locus serve")
     args = ap.parse_args()
 
