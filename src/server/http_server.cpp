@@ -30,6 +30,16 @@ struct HttpServer::Model {
 namespace {
 
 constexpr auto kPoll = std::chrono::milliseconds(50);
+constexpr int kListenBacklog = 512;
+
+// cpp-httplib listens with a backlog of 5 (compiled into the Debian library); a burst of clients overflows it and
+// the kernel then drops handshakes. The listening socket is a protected member, so a subclass can widen it.
+class WideBacklogServer : public httplib::Server {
+public:
+    void widen_backlog(int n) {
+        if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, n);
+    }
+};
 
 void send_json(httplib::Response& res, int status, const json& j) {
     res.status = status;
@@ -150,7 +160,7 @@ void reply_whole(Reply& r, httplib::Response& res) {
 
 }  // namespace
 
-HttpServer::HttpServer(ServerOptions opts) : opts_(std::move(opts)), http_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(ServerOptions opts) : opts_(std::move(opts)), http_(std::make_unique<WideBacklogServer>()) {
     // Handler threads wait on their generation, so there must be one for every slot and queue place, plus a
     // few for /health, /metrics and requests that are refused.
     const size_t threads = std::min<size_t>(512, size_t(opts_.scheduler.n_slots) + opts_.scheduler.max_queue + 8);
@@ -165,11 +175,13 @@ Expected<int> HttpServer::bind() {
     if (opts_.port == 0) {
         const int port = http_->bind_to_any_port(opts_.host);
         if (port <= 0) return Status::error(fmt::format("cannot listen on {} (any port)", opts_.host));
+        static_cast<WideBacklogServer&>(*http_).widen_backlog(kListenBacklog);
         return port;
     }
     if (!http_->bind_to_port(opts_.host, opts_.port))
         return Status::error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine?)",
                                          opts_.host, opts_.port));
+    static_cast<WideBacklogServer&>(*http_).widen_backlog(kListenBacklog);
     return opts_.port;
 }
 

@@ -109,8 +109,8 @@ TEST_F(BadInput, MissingOrWrongApiKeyIs401) {
     EXPECT_EQ(http_get(port(), "/").status, 200);
 }
 
-// A full queue answers 429: one slot, a queue of one, and sixteen clients at once asking for long replies; all
-// but the two that fit are refused, and every request gets either its whole reply or a 429.
+// A full queue answers 429: one slot, a queue of one, and sixteen clients at once asking for long replies; those
+// that do not fit are refused, and every request gets either its whole reply or a 429.
 TEST(BadInputQueue, FullQueueIs429) {
     ServerProcess server({"--parallel", "1", "--queue", "1", "-c", "2048"});
     const std::string slow = R"({"prompt": "Once", "max_tokens": 2000, "ignore_eos": true})";
@@ -132,7 +132,8 @@ TEST(BadInputQueue, FullQueueIs429) {
             EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("busy"), std::string::npos);
         }
     }
-    EXPECT_GE(ok, 2);
+    // At least the first; the second fits only if it came after the scheduler took the first out of the queue.
+    EXPECT_GE(ok, 1);
     EXPECT_GE(refused, 1);
     EXPECT_EQ(http_post(server.port(), "/v1/completions", R"({"prompt": "Hi", "max_tokens": 2})").status, 200);
 }

@@ -207,7 +207,13 @@ TEST_F(HttpApi, TokenizeDetokenize) {
 
 TEST_F(HttpApi, MetricsInPrometheusFormat) {
     ASSERT_EQ(http_post(port(), "/v1/completions", json{{"prompt", "A"}, {"max_tokens", 3}}.dump()).status, 200);
-    HttpReply m = http_get(port(), "/metrics");
+    // A request is counted once its reply has been sent, which can be just after the client has read it.
+    HttpReply m;
+    for (int i = 0; i < 50; ++i) {
+        m = http_get(port(), "/metrics");
+        if (m.body.find("endpoint=\"/v1/completions\"") != std::string::npos) break;
+        usleep(10000);
+    }
     ASSERT_EQ(m.status, 200);
     EXPECT_NE(m.content_type.find("text/plain"), std::string::npos);
     for (const char* name : {"locus_requests_total{endpoint=\"/v1/completions\",status=\"200\"}",

@@ -55,7 +55,7 @@ TEST(ServerLoad, ConcurrentClientsGetTheirOwnWholeReplies) {
             } else {
                 HttpReply r = http_post(server.port(), "/v1/completions", b.dump());
                 text = r.status == 200 ? r.json()["choices"][0]["text"].get<std::string>()
-                                       : "<HTTP " + std::to_string(r.status) + ">";
+                                       : "<HTTP " + std::to_string(r.status) + " " + r.body + ">";
             }
             if (text == reference[kind]) {
                 ++completed;

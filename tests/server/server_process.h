@@ -112,7 +112,10 @@ inline httplib::Headers auth(const std::string& key) {
 
 inline HttpReply convert(const httplib::Result& r) {
     HttpReply out;
-    if (!r) return out;
+    if (!r) {
+        out.body = "no response: " + httplib::to_string(r.error());
+        return out;
+    }
     out.status = r->status;
     out.body = r->body;
     out.content_type = r->get_header_value("Content-Type");
