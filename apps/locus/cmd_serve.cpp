@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -55,14 +56,23 @@ int serve(const ServeArgs& a) {
     }
     std::printf("locus: listening on http://%s:%d\n", a.host.c_str(), *port);
     std::fflush(stdout);
+    std::atomic<bool> finishing{false};
     std::thread signals([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
-        std::fprintf(stderr, "locus: signal %d, stopping\n", sig);
+        if (!finishing) std::fprintf(stderr, "locus: signal %d, stopping\n", sig);
         http.stop();
     });
-    signals.detach();
     std::thread listener([&] { http.listen(); });
+    // Every way out stops the server, wakes the signal thread and joins it before `http` is destroyed.
+    auto finish = [&](int code) {
+        finishing = true;
+        http.stop();
+        if (listener.joinable()) listener.join();
+        pthread_kill(signals.native_handle(), SIGTERM);
+        signals.join();
+        return code;
+    };
 
     // Requests for the model get 503 while it loads.
     EngineOptions eo;
@@ -72,25 +82,20 @@ int serve(const ServeArgs& a) {
     auto loaded = Engine::load(eo);
     if (!loaded) {
         std::fprintf(stderr, "error: %s\n", loaded.error().c_str());
-        http.stop();
-        listener.join();
-        return 1;
+        return finish(1);
     }
     engine = std::move(*loaded);
     std::string note;
     if (Status st = http.attach(*engine, &note); !st) {
         std::fprintf(stderr, "error: %s\n", st.message().c_str());
-        http.stop();
-        listener.join();
-        return 1;
+        return finish(1);
     }
     std::fprintf(stderr, "locus: %s\n", note.c_str());
     std::printf("locus: model '%s' ready: %d slots, %d threads%s\n", so.model_id.c_str(), a.parallel,
                 engine->n_threads(), a.api_key.empty() ? "" : ", API key required");
     std::fflush(stdout);
-    listener.join();
-    http.stop();
-    return 0;
+    listener.join();  // returns once a signal has stopped the server
+    return finish(0);
 }
 
 }  // namespace

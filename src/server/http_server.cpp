@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <ctime>
 
@@ -38,6 +41,15 @@ class WideBacklogServer : public httplib::Server {
 public:
     void widen_backlog(int n) {
         if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, n);
+    }
+    // Server::stop() does nothing before the accept loop has started; closing the socket here also stops a
+    // loop that starts later (it runs while the socket is valid).
+    void close_listener() {
+        const socket_t s = svr_sock_.exchange(INVALID_SOCKET);
+        if (s != INVALID_SOCKET) {
+            ::shutdown(s, SHUT_RDWR);
+            ::close(s);
+        }
     }
 };
 
@@ -192,7 +204,10 @@ void HttpServer::listen() {
 }
 
 void HttpServer::stop() {
-    if (http_) http_->stop();
+    if (http_) {
+        http_->stop();
+        static_cast<WideBacklogServer&>(*http_).close_listener();
+    }
     if (model_ && model_->scheduler) model_->scheduler->stop();
 }
 
