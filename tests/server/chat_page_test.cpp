@@ -1,9 +1,10 @@
 // The chat page in headless Chromium (scripts/setup.sh installs it): the page sends a message given in its URL,
-// streams the reply from the server, and the rendered DOM holds the same reply the API gives.
+// streams the reply from the server, and its DOM, once the reply is done, holds the same reply the API gives.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "headless_chromium.h"
 #include "server_process.h"
 
 namespace locus::test {
@@ -41,18 +42,28 @@ TEST(ChatPage, StreamsAReplyInHeadlessChromium) {
     const std::string expected = api.json()["choices"][0]["message"]["content"];
 
     const std::string url = server.base_url() + "/?temperature=0&max_tokens=40&prompt=Tell%20me%20a%20story";
-    const std::string profile = temp_dir() + "/chromium-profile";
-    // The virtual time budget lets the page's fetch and stream finish before the DOM is dumped; on a loaded
-    // machine Chromium sometimes dumps while the stream is still open, so a dump without a finished reply is
-    // taken again (a few times at most).
-    CommandResult r{};
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        r = run_command("{ " + chromium + " --headless --no-sandbox --disable-gpu --user-data-dir=" + profile +
-                        " --virtual-time-budget=30000 --dump-dom '" + url + "' 2>/dev/null; }");
-        ASSERT_EQ(r.exit_code, 0) << r.output;
-        if (r.output.find("data-state=\"idle\"") != std::string::npos) break;
+    HeadlessChromium browser(chromium, temp_dir() + "/chromium-profile");
+    ASSERT_TRUE(browser.started());
+    const std::string session = browser.open(url);
+    ASSERT_FALSE(session.empty()) << "could not open the page in Chromium";
+    // Waits in the page until the reply has finished streaming, then takes the DOM. The first evaluations may
+    // land before the page has loaded (about:blank, or a context replaced by the navigation): asked again.
+    const std::string wait_for_reply = R"JS(new Promise((resolve) => {
+        const check = () => {
+          const reply = document.querySelector(".msg.assistant");
+          if (location.protocol === "http:" && document.body && document.body.dataset.state === "idle" && reply)
+            resolve(document.documentElement.outerHTML);
+          else setTimeout(check, 20);
+        };
+        check();
+      }))JS";
+    nlohmann::json dom_value;
+    for (int attempt = 0; attempt < 20 && !dom_value.is_string(); ++attempt) {
+        dom_value = browser.evaluate(session, wait_for_reply, 60000);
+        if (!dom_value.is_string()) usleep(100000);
     }
-    const std::string& dom = r.output;
+    ASSERT_TRUE(dom_value.is_string()) << "the page did not finish a reply";
+    const std::string dom = dom_value.get<std::string>();
     EXPECT_NE(dom.find("data-state=\"idle\""), std::string::npos) << dom;
     EXPECT_EQ(element_text(dom, "class=\"msg user\""), prompt);
     const size_t reply_at = dom.find("class=\"msg assistant\"");
