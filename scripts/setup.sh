@@ -4,7 +4,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config git
       libgtest-dev libgmock-dev libbenchmark-dev
       libpcre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-      libcpp-httplib-dev libopenblas-dev coinor-libcbc-dev)
+      libcpp-httplib-dev libopenblas-dev coinor-libcbc-dev
+      chromium)  # chromium: headless test of the server's chat page
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

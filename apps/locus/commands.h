@@ -15,5 +15,7 @@ Runner add_synth(CLI::App& app);
 Runner add_devices(CLI::App& app);
 Runner add_profile(CLI::App& app);
 Runner add_plan(CLI::App& app);
+Runner add_serve(CLI::App& app);
+Runner add_batched(CLI::App& app);
 
 }  // namespace locus::app

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     add(locus::app::add_devices);
     add(locus::app::add_profile);
     add(locus::app::add_plan);
+    add(locus::app::add_serve);
+    add(locus::app::add_batched);
     CLI11_PARSE(app, argc, argv);
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();
