@@ -14,5 +14,6 @@ Runner add_bench(CLI::App& app);
 Runner add_synth(CLI::App& app);
 Runner add_devices(CLI::App& app);
 Runner add_profile(CLI::App& app);
+Runner add_sparsify(CLI::App& app);
 
 }  // namespace locus::app

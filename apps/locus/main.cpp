@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     add(locus::app::add_synth);
     add(locus::app::add_devices);
     add(locus::app::add_profile);
+    add(locus::app::add_sparsify);
     CLI11_PARSE(app, argc, argv);
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();
