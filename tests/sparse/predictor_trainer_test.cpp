@@ -65,7 +65,7 @@ PredictorTrainOptions small_options() {
 TEST(PredictorTrainer, LossFallsAndRecallRises) {
     const PredictorTrainData d = teacher_data(1500, 48, 96, 8, 7);
     EXPECT_NEAR(d.active_fraction(), 0.1, 0.01);
-    ThreadPool pool(2);
+    ThreadPool pool(1);
     auto t = train_predictor(d, small_options(), pool);
     ASSERT_TRUE(t) << t.error();
     ASSERT_EQ(t->history.size(), 12u);
@@ -83,9 +83,9 @@ TEST(PredictorTrainer, LossFallsAndRecallRises) {
 }
 
 TEST(PredictorTrainer, DeterministicForSeedAndThreadCount) {
-    const PredictorTrainData d = teacher_data(400, 32, 64, 4, 9);
+    const PredictorTrainData d = teacher_data(200, 32, 64, 4, 9);
     PredictorTrainOptions o = small_options();
-    o.epochs = 3;
+    o.epochs = 2;
     std::vector<float> fc1, fc2;
     for (int threads : {2, 1, 2}) {
         ThreadPool pool(threads);
@@ -112,7 +112,7 @@ TEST(PredictorTrainer, ChoosesSmallestRankReachingTarget) {
     o.ranks = {2, 64};
     o.target_recall = 0.8;
     o.max_boosts = 1;
-    ThreadPool pool(2);
+    ThreadPool pool(1);
     std::vector<std::string> lines;
     auto t = train_predictor(d, o, pool, [&](const std::string& l) { lines.push_back(l); });
     ASSERT_TRUE(t) << t.error();
