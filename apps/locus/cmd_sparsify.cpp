@@ -154,7 +154,7 @@ int sparsify(const SparsifyArgs& a) {
             std::fprintf(stderr, "  layer %lld: %s\n", (long long)l, line.c_str());
         });
         if (!t) return fail(fmt::format("layer {}: {}", l, t.error()));
-        std::printf("layer %lld: rank %lld, loss %.4f -> %.4f, held-out recall %.3f, precision %.3f, active %.1f%%, "
+        std::printf("layer %lld: rank %lld, loss %.4f -> %.4f, held-out recall %.4f, precision %.4f, active %.1f%%, "
                     "%lld train / %lld held-out samples, %.1f s%s\n",
                     (long long)l, (long long)t->rank, t->history.front().loss, t->history.back().loss,
                     t->held_out.recall, t->held_out.precision, 100.0 * d.active_fraction(), (long long)t->n_train,
