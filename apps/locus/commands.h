@@ -17,5 +17,6 @@ Runner add_profile(CLI::App& app);
 Runner add_plan(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_batched(CLI::App& app);
+Runner add_sparsify(CLI::App& app);
 
 }  // namespace locus::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     add(locus::app::add_plan);
     add(locus::app::add_serve);
     add(locus::app::add_batched);
+    add(locus::app::add_sparsify);
     CLI11_PARSE(app, argc, argv);
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();

@@ -6,6 +6,7 @@
 #include "core/aligned_buffer.h"
 #include "cpu/matmul.h"
 #include "sparse/activation_counts.h"
+#include "sparse/predictor_samples.h"
 #include "sparse/sparse_mode.h"
 
 namespace locus {
@@ -26,6 +27,8 @@ struct ForwardScratch {
     AlignedBuffer<float> down_buf;  // per thread: one dequantised row slice (prefill down projection)
     // When set, every forward pass adds which FFN neurons fired (non-zero activation) per token.
     ActivationCounts* counts = nullptr;
+    // When set, every forward pass records (predictor input, neurons that fired) samples for predictor training.
+    PredictorSamples* samples = nullptr;
     // FFN cost so far (all passes): wall time in the FFN blocks and weight bytes they read (predictors
     // included; for the sparse path, the rows of the neurons it computed). For benchmarks.
     struct FfnStats {

@@ -178,6 +178,7 @@ void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratc
                      s.hidden.data() + b, e - b);
     }, 64);
     if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
+    if (s.samples) s.samples->add_dense(l, s.x.data(), s.hidden.data(), T);  // s.x: the predictor input
     s.ffn_stats.weight_bytes += L.ffn_up.rows * L.ffn_up.row_bytes + L.ffn_down.rows * L.ffn_down.row_bytes +
                                 (gated ? L.ffn_gate.rows * L.ffn_gate.row_bytes : 0);
     const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};

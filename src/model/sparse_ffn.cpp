@@ -143,6 +143,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             s.nz_neurons.push_back(s.neurons[j]);
         }
         if (s.counts) s.counts->add_list(l, s.nz_neurons.data(), int64_t(s.nz_neurons.size()));
+        if (s.samples) s.samples->add_list(l, s.x.data(), s.nz_neurons.data(), int64_t(s.nz_neurons.size()));
         // Rows read: every listed gate row, and the up rows of the neurons whose gate fired (counted as the
         // ones that fired: an up product of exactly zero is rare).
         if (gated && !gate_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_gate.row_bytes;
@@ -168,6 +169,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
     if (gated && !gate_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_gate.row_bytes;
     if (!up_pre) s.ffn_stats.weight_bytes += uint64_t(N) * L.ffn_up.row_bytes;
     if (s.counts) s.counts->add_dense(l, s.hidden.data(), T);
+    if (s.samples) s.samples->add_dense(l, s.x.data(), s.hidden.data(), T);
 }
 
 // Profiling: evaluates the predictor beside the true activations (oracle mode) and counts hits.

@@ -41,6 +41,9 @@ public:
     Engine& engine() { return engine_; }
     // Profiling: while set, every pass adds which FFN neurons fired (see sparse/activation_counts.h).
     void set_activation_counts(ActivationCounts* c) { scratch_.counts = c; }
+    // Predictor training: while set, every pass records (predictor input, fired neurons) samples
+    // (see sparse/predictor_samples.h). Run in oracle or off mode so the fired sets are the true ones.
+    void set_predictor_samples(PredictorSamples* p) { scratch_.samples = p; }
     // FFN time and weight bytes read so far (benchmarks); reset with reset_ffn_stats().
     const ForwardScratch::FfnStats& ffn_stats() const { return scratch_.ffn_stats; }
     void reset_ffn_stats() { scratch_.ffn_stats = {}; }
