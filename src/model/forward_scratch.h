@@ -10,6 +10,8 @@
 
 namespace locus {
 
+class ForwardHooks;
+
 // Work buffers of one forward pass, grown to the largest batch seen.
 struct ForwardScratch {
     AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
@@ -26,6 +28,8 @@ struct ForwardScratch {
     AlignedBuffer<float> down_buf;  // per thread: one dequantised row slice (prefill down projection)
     // When set, every forward pass adds which FFN neurons fired (non-zero activation) per token.
     ActivationCounts* counts = nullptr;
+    // When set, parts of the pass run on another device (see model/forward_hooks.h).
+    ForwardHooks* hooks = nullptr;
     // FFN cost so far (all passes): wall time in the FFN blocks and weight bytes they read (predictors
     // included; for the sparse path, the rows of the neurons it computed). For benchmarks.
     struct FfnStats {
