@@ -238,7 +238,7 @@ Runner add_bench(CLI::App& app) {
                                       "VRAM budgets in GiB, comma-separated (< 0: automatic, 0: CPU only, > 0 "
                                       "needs a CUDA build)")
                             ->delimiter(',');
-    c->add_option("-ngl,--n-gpu-layers", a->ngl, "GPU layers of dense models, comma-separated (CUDA builds)")
+    c->add_option("--n-gpu-layers", a->ngl, "-ngl: GPU layers of dense models, comma-separated (CUDA builds)")
         ->delimiter(',');
     c->add_option("-o,--output", a->output, "md, json (one array) or jsonl (one object per line)")
         ->check(CLI::IsMember({"md", "json", "jsonl"}));

@@ -39,8 +39,8 @@ std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, cons
 }
 
 void add_gpu_flags(CLI::App* c, GpuFlags& f) {
-    c->add_option("-ngl,--n-gpu-layers", f.n_gpu_layers,
-                  "Dense models: run the last N layers on the GPU (N > layer count or -1: all and the output head)");
+    c->add_option("--n-gpu-layers", f.n_gpu_layers,
+                  "-ngl: dense models: run the last N layers on the GPU (N > layer count or -1: all and the output head)");
     c->add_option("--vram-budget", f.vram_budget,
                   "GiB of VRAM to use (< 0: all free minus 256 MiB). PowerInfer files: the planner places attention, "
                   "predictors, KV cache and hot neurons within it; dense models: as many layers as fit");

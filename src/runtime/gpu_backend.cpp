@@ -71,7 +71,7 @@ Status place_layers(GpuBackend& b, const GpuOptions& o, int64_t n_ctx, cuda::Gpu
     if (!fr) return fr.status();
     const uint64_t reserve = cuda::runner_scratch_bytes(s, o.max_tokens, n_ctx, 0, 0);
     const uint64_t head = mat(b.weights.output) + vec(b.weights.output_norm);
-    std::vector<uint64_t> lb(size_t(n));
+    std::vector<uint64_t> lb(static_cast<size_t>(n), 0);
     for (int64_t l = 0; l < n; ++l) lb[size_t(l)] = dense_layer_bytes(s, b.weights.layers[size_t(l)], n_ctx);
     std::optional<uint64_t> budget;
     if (o.vram_budget_gib) budget = *o.vram_budget_gib < 0 ? (*fr > kMargin ? *fr - kMargin : 0)
@@ -236,6 +236,7 @@ Status GpuHooks::ffn(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) 
         for (int64_t i = 0; i < T * r; ++i) s.pred_h[i] = s.pred_h[i] > 0.0f ? s.pred_h[i] : 0.0f;
         const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
         matmul(p, s.pred_h.data(), r, T, pool, s.act);
+        s.ffn_stats.weight_bytes += L.fc1.rows * L.fc1.row_bytes + L.fc2.rows * L.fc2.row_bytes;
         std::memcpy(r_->pinned_logits(), s.pred.data(), size_t(T * F) * 4);
         logits = s.pred.data();
     } else if (step.predictor_on_gpu) {
