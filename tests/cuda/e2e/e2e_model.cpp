@@ -49,7 +49,7 @@ Expected<DecodeResult> greedy_decode(OpenModel& m, const GpuOptions* gpu, const 
         s.hooks = hooks.get();
     }
     const int64_t V = m.spec.n_vocab;
-    std::vector<float> logits(size_t(V));
+    std::vector<float> logits(static_cast<size_t>(V));
     auto step = [&](const Batch& b) -> Status {
         LOCUS_TRY(m.model->forward(b, *kv, logits.data(), pool, s));
         if (o.keep_logits) r.logits.push_back(logits);

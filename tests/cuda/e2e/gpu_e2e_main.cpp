@@ -205,7 +205,7 @@ double hbm_bandwidth() {
 double host_bandwidth(int threads) {
     const size_t n = (size_t(4) << 30) / 8;
     std::vector<uint64_t> v(n, 1);
-    std::vector<uint64_t> sums(size_t(threads));
+    std::vector<uint64_t> sums(static_cast<size_t>(threads), 0);
     auto pass = [&] {
         std::vector<std::thread> ts;
         for (int t = 0; t < threads; ++t)
