@@ -59,7 +59,7 @@ if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
   if $bin/locus_synth synth --shape 7b --act relu --type q4_0 -o "$tmp/7b_dense.gguf" >>"$log" 2>&1 &&
      $bin/locus_synth synth --shape 7b --sparse --type q4_0 -o "$tmp/7b_sparse.gguf" >>"$log" 2>&1; then
     say "models written: $(( $(date +%s) - t0 )) s"
-    timeout 300 $bin/locus_gpu_e2e bench "$tmp/7b_dense.gguf" "$tmp/7b_sparse.gguf" "$budgets" 48 2>&1 \
+    timeout 240 $bin/locus_gpu_e2e bench "$tmp/7b_dense.gguf" "$tmp/7b_sparse.gguf" "$budgets" 48 2>&1 \
       | tee -a "$log" > build/gpu_e2e_bench.txt
     bench_rc=${PIPESTATUS[0]}
   else
