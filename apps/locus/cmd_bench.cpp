@@ -23,6 +23,7 @@ struct BenchArgs {
     std::vector<int> n_prompt{512}, n_gen{128};
     std::vector<std::string> sparse{"auto"};
     std::vector<double> vram{-1.0};
+    std::vector<int> ngl{0};
     int reps = 5;
     std::string output = "md";
     bool sparse_given = false, vram_given = false;
@@ -162,21 +163,37 @@ int bench(const BenchArgs& a) {
         }
         modes.push_back(*m);
     }
-    for (double v : a.vram)
-        if (Status st = check_vram_budget(v); !st) {
+    for (double v : a.vram) {
+#ifdef LOCUS_HAVE_CUDA
+        // Positive budgets go to the GPU backend, which reports what does not fit when it loads.
+        const Status st = std::isnan(v) ? Status::error("VRAM budget is not a number") : Status::ok();
+#else
+        const Status st = check_vram_budget(v);
+#endif
+        if (!st) {
             std::fprintf(stderr, "error: --vram-budget: %s\n", st.message().c_str());
             return 1;
         }
+    }
 
     std::vector<Result> results;
     ModelFacts facts;
     for (double vram : a.vram) {
+      for (int ngl : a.ngl) {
         for (SparseMode mode : modes) {
             for (int t : a.threads) {
                 EngineOptions eo;
                 eo.model_path = path;
                 eo.n_threads = t;
                 eo.sparse = mode;
+                // A positive budget or -ngl uses the GPU (CUDA builds); the session's sizes plan its buffers.
+                if (vram > 0) eo.gpu.vram_budget_gib = vram;
+                eo.gpu.n_gpu_layers = ngl;
+                int max_p = 1, max_n = 0;
+                for (int p : a.n_prompt) max_p = std::max(max_p, p);
+                for (int n : a.n_gen) max_n = std::max(max_n, n);
+                eo.gpu.n_ctx = std::max<int64_t>(max_p + max_n + 1, 16);
+                eo.gpu.max_tokens = max_p;
                 auto engine = Engine::load(eo);
                 if (!engine) {
                     std::fprintf(stderr, "error: %s\n", engine.error().c_str());
@@ -193,12 +210,14 @@ int bench(const BenchArgs& a) {
                 std::string backend = placement_of(**engine).backend;
                 for (char& c : backend) c = char(std::toupper(static_cast<unsigned char>(c)));
                 base.backend = backend;
+                if (ngl != 0) base.backend += " ngl " + std::to_string(ngl);
                 if (Status st = bench_engine(**engine, a, base, results); !st) {
                     std::fprintf(stderr, "error: %s\n", st.message().c_str());
                     return 1;
                 }
             }
         }
+      }
     }
     if (a.output == "jsonl") {
         for (const Result& r : results) std::printf("%s\n", to_json(r, facts, path).dump().c_str());
@@ -230,6 +249,8 @@ Runner add_bench(CLI::App& app) {
                                       "VRAM budgets in GiB, comma-separated (< 0: automatic, 0: CPU only, > 0 "
                                       "needs a CUDA build)")
                             ->delimiter(',');
+    c->add_option("--n-gpu-layers", a->ngl, "-ngl: GPU layers of dense models, comma-separated (CUDA builds)")
+        ->delimiter(',');
     c->add_option("-o,--output", a->output, "md, json (one array) or jsonl (one object per line)")
         ->check(CLI::IsMember({"md", "json", "jsonl"}));
     return [a, sparse, vram] {

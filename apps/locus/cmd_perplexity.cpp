@@ -19,6 +19,7 @@ struct PplArgs {
     int64_t chunks = -1;
     bool no_leading_bos = false;
     SparseFlags sparse;
+    GpuFlags gpu;
 };
 
 int perplexity(const PplArgs& a) {
@@ -29,7 +30,8 @@ int perplexity(const PplArgs& a) {
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads, a.sparse);
+    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads, a.sparse, a.gpu, a.n_ctx,
+                              std::min(a.n_batch, a.n_ctx));
     if (!engine) return 1;
     SessionOptions so;
     so.n_ctx = a.n_ctx;
@@ -102,6 +104,7 @@ Runner add_perplexity(CLI::App& app) {
     c->add_option("-b,--batch-size", a->n_batch, "Tokens per forward pass")->check(CLI::PositiveNumber);
     c->add_option("-t,--threads", a->threads, "Threads");
     add_sparse_flags(c, a->sparse);
+    add_gpu_flags(c, a->gpu);
     c->add_option("--chunks", a->chunks, "Score at most this many chunks");
     c->add_flag("--no-leading-bos", a->no_leading_bos,
                 "Tokenize the text without a leading BOS (shifts the chunks by one token; llama.cpp's tool adds it)");

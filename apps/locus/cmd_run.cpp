@@ -23,6 +23,7 @@ struct RunArgs {
     int top_k = 40, repeat_last_n = 64;
     bool ignore_eos = false, no_display_prompt = false;
     SparseFlags sparse;
+    GpuFlags gpu;
 };
 
 void print_timing(const char* what, double ms, int64_t n, const char* unit) {
@@ -44,7 +45,7 @@ int run(const RunArgs& a) {
         prompt = ss.str();
     }
     const std::string path = a.model.empty() ? default_model_path() : a.model;
-    auto engine = load_engine(path, a.threads, a.sparse);
+    auto engine = load_engine(path, a.threads, a.sparse, a.gpu, a.n_ctx, a.n_batch);
     if (!engine) return 1;
     SessionOptions so;
     so.n_ctx = a.n_ctx;
@@ -128,6 +129,7 @@ int run(const RunArgs& a) {
                      double(weight_bytes(engine->weights()) - ffn_weight_bytes(engine->weights())) / (1 << 20));
     std::fprintf(stderr, "locus: total time    = %10.2f ms / %5lld tokens\n", t_end - t_start,
                  (long long)(tokens.size() + n_gen));
+    print_gpu_timing(s);
     return 0;
 }
 
@@ -144,6 +146,7 @@ Runner add_run(CLI::App& app) {
     c->add_option("-b,--batch-size", a->n_batch, "Prompt tokens per forward pass")->check(CLI::PositiveNumber);
     c->add_option("-t,--threads", a->threads, "Threads (default: all hardware threads)");
     add_sparse_flags(c, a->sparse);
+    add_gpu_flags(c, a->gpu);
     c->add_option("-s,--seed", a->seed, "Sampling seed (-1: random)");
     c->add_option("--temp", a->temp, "Temperature (0: greedy)");
     c->add_option("--top-k", a->top_k, "Top-k (0: off)");

@@ -35,7 +35,35 @@ void add_sparse_flags(CLI::App* c, SparseFlags& f) {
 }
 
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse) {
+    return load_engine(path, n_threads, sparse, GpuFlags{}, 0, 512);
+}
+
+void add_gpu_flags(CLI::App* c, GpuFlags& f) {
+    c->add_option("--n-gpu-layers", f.n_gpu_layers,
+                  "-ngl: dense models: run the last N layers on the GPU (N > layer count or -1: all and the output head)");
+    c->add_option("--vram-budget", f.vram_budget,
+                  "GiB of VRAM to use (< 0: all free minus 256 MiB). PowerInfer files: the planner places attention, "
+                  "predictors, KV cache and hot neurons within it; dense models: as many layers as fit");
+    c->add_flag("--reset-gpu-index", f.reset_gpu_index, "Recompute and overwrite <model>.generated.gpuidx");
+    c->add_flag("--disable-gpu-index", f.disable_gpu_index, "Neither read nor write <model>.generated.gpuidx");
+    c->add_option("--profile", f.profile, "Activation profile for the GPU placement (from `locus profile -o`)");
+}
+
+void print_gpu_timing(const Session& s) {
+    if (const ForwardHooks* h = s.forward_hooks())
+        if (std::string r = gpu_timing_report(*h); !r.empty()) std::fprintf(stderr, "locus: %s\n", r.c_str());
+}
+
+std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse,
+                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch) {
     EngineOptions o;
+    o.gpu.n_gpu_layers = gpu.n_gpu_layers;
+    o.gpu.vram_budget_gib = gpu.vram_budget;
+    o.gpu.reset_gpu_index = gpu.reset_gpu_index;
+    o.gpu.disable_gpu_index = gpu.disable_gpu_index;
+    o.gpu.profile_path = gpu.profile;
+    o.gpu.n_ctx = n_ctx;
+    o.gpu.max_tokens = n_batch;
     o.sparse = parse_sparse_mode(sparse.mode).value_or(SparseMode::Auto);
     o.sparse_threshold = sparse.threshold;
     o.model_path = path;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/engine.h"
+#include "runtime/session.h"
 
 namespace locus::app {
 
@@ -25,6 +26,20 @@ struct SparseFlags {
 };
 void add_sparse_flags(CLI::App* c, SparseFlags& f);
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse);
+
+// GPU offload flags (-ngl for dense models, --vram-budget for PowerInfer files; see runtime/gpu_offload.h).
+struct GpuFlags {
+    int n_gpu_layers = 0;
+    std::optional<double> vram_budget;
+    bool reset_gpu_index = false, disable_gpu_index = false;
+    std::string profile;
+};
+void add_gpu_flags(CLI::App* c, GpuFlags& f);
+// n_ctx / n_batch: the session's context and batch size, for which the GPU KV cache and buffers are planned.
+std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse,
+                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch);
+// Prints the hybrid scheduler's timing (if any) on stderr.
+void print_gpu_timing(const Session& s);
 
 inline double now_ms() {
     using namespace std::chrono;

@@ -1,5 +1,6 @@
 // locus: command-line front end over the library. One file per subcommand.
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "commands.h"
@@ -24,7 +25,15 @@ int main(int argc, char** argv) {
     add(locus::app::add_serve);
     add(locus::app::add_batched);
     add(locus::app::add_sparsify);
-    CLI11_PARSE(app, argc, argv);
+    // llama.cpp's -ngl is a multi-letter short flag, which CLI11 does not allow: spell it the long way.
+    std::vector<std::string> args(argv, argv + argc);
+    std::vector<char*> av;
+    for (std::string& a : args) {
+        if (a == "-ngl") a = "--n-gpu-layers";
+        else if (a.rfind("-ngl=", 0) == 0) a = "--n-gpu-layers=" + a.substr(5);
+        av.push_back(a.data());
+    }
+    CLI11_PARSE(app, argc, av.data());
     for (auto& [sub, run] : cmds)
         if (sub->parsed()) return run();
     return 1;

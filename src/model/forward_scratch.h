@@ -11,6 +11,8 @@
 
 namespace locus {
 
+class ForwardHooks;
+
 // Work buffers of one forward pass, grown to the largest batch seen.
 struct ForwardScratch {
     AlignedBuffer<float> x, cur, q, k, v, attn, gate, up, hidden, out_rows;
@@ -29,6 +31,8 @@ struct ForwardScratch {
     ActivationCounts* counts = nullptr;
     // When set, every forward pass records (predictor input, neurons that fired) samples for predictor training.
     PredictorSamples* samples = nullptr;
+    // When set, parts of the pass run on another device (see model/forward_hooks.h).
+    ForwardHooks* hooks = nullptr;
     // FFN cost so far (all passes): wall time in the FFN blocks and weight bytes they read (predictors
     // included; for the sparse path, the rows of the neurons it computed). For benchmarks.
     struct FfnStats {

@@ -9,6 +9,7 @@
 #include "cpu/activation.h"
 #include "cpu/attention.h"
 #include "cpu/norm.h"
+#include "model/forward_hooks.h"
 
 namespace locus {
 
@@ -51,20 +52,26 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
 
     if (s.counts) s.counts->begin_pass(spec_.n_layer, F, T);
     embed(batch, s.x.data());
-    for (int64_t l = 0; l < spec_.n_layer; ++l) {
-        attention_block(l, batch, kv, pool, s);
+    ForwardHooks* hooks = s.hooks;
+    const int64_t n_cpu_layers = hooks ? std::min(spec_.n_layer, hooks->first_device_layer()) : spec_.n_layer;
+    for (int64_t l = 0; l < n_cpu_layers; ++l) {
+        if (hooks && hooks->attention_on_device(l)) LOCUS_TRY(hooks->attention(l, batch, s));
+        else attention_block(l, batch, kv, pool, s);
         // Sequential blocks: the attention output joins the residual before the FFN; parallel (falcon): the FFN
         // reads the layer input too, and both outputs are added after it.
         if (!spec_.parallel_block)
             for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.attn_out[i];
         const auto t0 = std::chrono::steady_clock::now();
-        if (sparse_path_) sparse_ffn_.forward(w_.layers[l], l, T, pool, s);
+        if (hooks && hooks->ffn_on_device(l)) LOCUS_TRY(hooks->ffn(l, T, pool, s));
+        else if (sparse_path_) sparse_ffn_.forward(w_.layers[l], l, T, pool, s);
         else ffn_block(l, T, pool, s);
         s.ffn_stats.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         if (spec_.parallel_block)
             for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.attn_out[i];
     }
-    output_head(batch, logits, pool, s);
+    if (hooks && (n_cpu_layers < spec_.n_layer || hooks->device_output_head()))
+        LOCUS_TRY(hooks->run_device_tail(batch, s.x.data(), logits));
+    if (!hooks || !hooks->device_output_head()) output_head(batch, logits, pool, s);
     s.ffn_stats.tokens += T;
     return Status::ok();
 }

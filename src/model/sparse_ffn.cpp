@@ -43,16 +43,28 @@ void SparseFfn::forward(const LayerWeights& L, int64_t l, int64_t T, ThreadPool&
     if (!spec_.parallel_block)
         for (int64_t t = 0; t < T; ++t)
             rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
-    sparse_hidden(L, l, T, pool, s);
+    sparse_hidden(L, l, T, pool, s, Subset{});
     if (s.counts && sparsity_.mode == SparseMode::Oracle && L.fc1.present()) count_predictions(L, l, T, pool, s);
     sparse_down(L, l, T, pool, s);
     for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
 }
 
+void SparseFfn::forward_subset(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s,
+                               const uint8_t* allowed, const float* logits) const {
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    s.cur.resize(T * E);
+    s.gate.resize(T * F);
+    s.up.resize(T * F);
+    s.hidden.resize(T * F);
+    sparse_hidden(L, l, T, pool, s, Subset{allowed, logits});
+    sparse_down(L, l, T, pool, s);
+}
+
 // Fills s.mask (which neurons each token may use), s.neurons (those any token uses) and the activations:
 // one token: s.h_compact[j] for neuron s.neurons[j], and s.nz_neurons / s.nz_coef, the ones that fired;
 // several: s.hidden (T x n_ff, zero outside the mask).
-void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
+void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s,
+                              const Subset& sub) const {
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
     const FfnMode mode = spec_.ffn_mode;
     const bool gated = mode != FfnMode::seq;
@@ -62,6 +74,11 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
 
     switch (sparsity_.mode) {
         case SparseMode::Predictor: {
+            const float thr = sparsity_.threshold;
+            if (sub.logits) {
+                for (int64_t i = 0; i < T * F; ++i) s.mask[i] = sub.logits[i] >= thr;
+                break;
+            }
             const int64_t r = L.fc1.rows;
             s.pred_h.resize(T * r);
             s.pred.resize(T * F);
@@ -71,7 +88,6 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
             matmul(p, s.pred_h.data(), r, T, pool, s.act);
             s.ffn_stats.weight_bytes += L.fc1.rows * L.fc1.row_bytes + L.fc2.rows * L.fc2.row_bytes;
-            const float thr = sparsity_.threshold;
             for (int64_t i = 0; i < T * F; ++i) s.mask[i] = s.pred[i] >= thr;
             break;
         }
@@ -89,6 +105,10 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             std::fill(s.mask.begin(), s.mask.end(), uint8_t(1));
             break;
     }
+
+    if (sub.allowed)
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t i = 0; i < F; ++i) s.mask[t * F + i] &= sub.allowed[i];
 
     // The neurons any token uses, and how many (token, neuron) products that means.
     s.neurons.clear();

@@ -17,8 +17,20 @@ public:
     // x += FFN(x) for the n_tok rows of s.x (n_embd each). Uses s's buffers, growing them as needed.
     void forward(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
 
+    // The CPU half of a hybrid step: the FFN over only the neurons i with allowed[i] != 0 (n_ff entries; the
+    // others are left to another device), its output written to s.cur (n_tok x n_embd) rather than added to
+    // s.x. s.cur must hold the normalised FFN input already (s.x the residual, for the predictor). In predictor
+    // mode, `logits` (n_tok x n_ff, may be null) is the predictor's output computed elsewhere.
+    void forward_subset(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s,
+                        const uint8_t* allowed, const float* logits) const;
+
 private:
-    void sparse_hidden(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;
+    struct Subset {
+        const uint8_t* allowed = nullptr;
+        const float* logits = nullptr;
+    };
+    void sparse_hidden(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s,
+                       const Subset& sub) const;
     void count_predictions(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool,
                            ForwardScratch& s) const;
     void sparse_down(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;

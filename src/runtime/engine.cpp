@@ -97,6 +97,11 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
     auto sparsity = resolve_sparsity(e->spec_, opts.sparse, opts.sparse_threshold);
     if (!sparsity) return Status::error(fmt::format("{}: {}", opts.model_path, sparsity.status().message()));
     e->model_ = std::make_unique<LlamaModel>(e->spec_, e->weights_, *sparsity);
+    if (opts.gpu.wanted()) {
+        auto gpu = load_gpu_backend(opts.gpu, opts.model_path, *e->file_, e->spec_, e->weights_, *sparsity);
+        if (!gpu) return Status::error(fmt::format("{}: {}", opts.model_path, gpu.error()));
+        e->gpu_ = std::move(*gpu);
+    }
     e->pool_ = std::make_unique<ThreadPool>(opts.n_threads > 0 ? opts.n_threads : default_thread_count());
     if (opts.prefault && !opts.resident) prefault(*e->file_, opts.progress);
     return e;

@@ -12,6 +12,7 @@
 #include "model/llama_model.h"
 #include "model/model_spec.h"
 #include "model/weights.h"
+#include "runtime/gpu_offload.h"
 #include "sparse/sparse_mode.h"
 #include "text/tokenizer.h"
 
@@ -31,6 +32,8 @@ struct EngineOptions {
     // Predictor threshold; unset: LLAMA_SPARSE_PRED_THRESHOLD from the environment, else the file's
     // powerinfer.sparse_threshold, else 0.
     std::optional<float> sparse_threshold;
+    // GPU offload: -ngl / --vram-budget (see runtime/gpu_offload.h); default: CPU only.
+    GpuOptions gpu;
 };
 
 class Engine {
@@ -46,6 +49,8 @@ public:
     const FfnSparsity& sparsity() const { return model_->sparsity(); }
     ThreadPool& pool() { return *pool_; }
     int n_threads() const { return pool_->size(); }
+    // The GPU part of the model (null: CPU only).
+    GpuBackend* gpu() const { return gpu_.get(); }
 
 private:
     Engine() = default;
@@ -55,6 +60,7 @@ private:
     std::unique_ptr<text::Tokenizer> tokenizer_;
     std::unique_ptr<LlamaModel> model_;
     std::unique_ptr<ThreadPool> pool_;
+    std::shared_ptr<GpuBackend> gpu_;
 };
 
 int default_thread_count();

@@ -20,6 +20,11 @@ Placement placement_of(const Engine& engine) {
     Placement p;
     p.n_layer = engine.spec().n_layer;
     p.cpu_bytes = weight_bytes(engine.weights());
+    if (const GpuBackend* g = engine.gpu()) {
+        p.backend = "cuda";
+        p.n_layer_gpu = gpu_attention_layers(*g);
+        p.gpu_bytes = gpu_weight_bytes(*g);
+    }
     return p;
 }
 

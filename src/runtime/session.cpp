@@ -12,7 +12,14 @@ Expected<std::unique_ptr<Session>> Session::create(Engine& engine, const Session
     if (opts.n_batch <= 0) return Status::error(fmt::format("batch size must be positive (got {})", opts.n_batch));
     auto kv = KvCache::create(engine.spec(), n_ctx, opts.n_seq);
     if (!kv) return kv.status();
-    return std::unique_ptr<Session>(new Session(engine, std::move(*kv), opts.n_batch));
+    std::unique_ptr<Session> s(new Session(engine, std::move(*kv), opts.n_batch));
+    if (engine.gpu()) {
+        auto hooks = make_gpu_hooks(*engine.gpu(), n_ctx, opts.n_seq, opts.n_batch);
+        if (!hooks) return hooks.status();
+        s->hooks_ = std::move(*hooks);
+        s->scratch_.hooks = s->hooks_.get();
+    }
+    return s;
 }
 
 Status Session::decode(const Batch& batch) {

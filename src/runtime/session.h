@@ -47,6 +47,8 @@ public:
     // FFN time and weight bytes read so far (benchmarks); reset with reset_ffn_stats().
     const ForwardScratch::FfnStats& ffn_stats() const { return scratch_.ffn_stats; }
     void reset_ffn_stats() { scratch_.ffn_stats = {}; }
+    // The GPU side of the session (null: CPU only); see runtime/gpu_offload.h for its timing report.
+    const ForwardHooks* forward_hooks() const { return hooks_.get(); }
 
 private:
     Session(Engine& e, KvCache kv, int64_t n_batch);
@@ -59,6 +61,7 @@ private:
     AlignedBuffer<float> logits_;
     int64_t n_logits_ = 0;
     Batch sub_;
+    std::unique_ptr<ForwardHooks> hooks_;
 };
 
 }  // namespace locus

@@ -39,3 +39,38 @@ target_compile_options(locus_gpu_test PRIVATE -Xcompiler=-Wno-restrict)
 # Without a GPU the binary exits 77, which CTest reports as skipped.
 add_test(NAME cuda_kernels COMMAND locus_gpu_test)
 set_tests_properties(cuda_kernels PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+# GPU end-to-end checks and decode benchmark (tests/cuda/e2e): the CPU engine below the tokenizer (model, runtime
+# glue, planner) with the GPU backend. In the main build it links locus_core; in the standalone project it
+# compiles those sources itself (they need fmt, which the device machine has; the tokenizer's PCRE2 it lacks).
+set(LOCUS_E2E_SOURCES ${LOCUS_ROOT}/tests/cuda/e2e/gpu_e2e_main.cpp ${LOCUS_ROOT}/tests/cuda/e2e/e2e_model.cpp)
+if(TARGET locus_core)
+  add_executable(locus_gpu_e2e ${LOCUS_E2E_SOURCES})
+  target_link_libraries(locus_gpu_e2e PRIVATE locus_core)
+else()
+  find_package(fmt REQUIRED)
+  file(GLOB LOCUS_E2E_CORE CONFIGURE_DEPENDS ${LOCUS_ROOT}/src/core/*.cpp ${LOCUS_ROOT}/src/gguf/*.cpp
+    ${LOCUS_ROOT}/src/quant/*.cpp ${LOCUS_ROOT}/src/cpu/*.cpp ${LOCUS_ROOT}/src/model/*.cpp ${LOCUS_ROOT}/src/sparse/*.cpp)
+  list(APPEND LOCUS_E2E_CORE ${LOCUS_ROOT}/src/runtime/kv_cache.cpp ${LOCUS_ROOT}/src/runtime/gpu_backend.cpp
+    ${LOCUS_ROOT}/src/runtime/gpu_offload.cpp)
+  locus_isa_flags(LOCUS_E2E_CORE)
+  foreach(src IN LISTS LOCUS_E2E_CORE)
+    if(src MATCHES "_amx\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
+        "-mavx2;-mfma;-mf16c;-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;-mamx-tile;-mamx-int8;-mamx-bf16")
+    endif()
+  endforeach()
+  add_library(locus_e2e_core STATIC ${LOCUS_E2E_CORE})
+  target_include_directories(locus_e2e_core PUBLIC ${LOCUS_ROOT}/src)
+  target_link_libraries(locus_e2e_core PUBLIC locus_cuda fmt::fmt Threads::Threads)
+  add_executable(locus_gpu_e2e ${LOCUS_E2E_SOURCES})
+  target_link_libraries(locus_gpu_e2e PRIVATE locus_e2e_core)
+  # `locus synth` alone (apps/locus/cmd_synth.cpp needs CLI11, header-only, present on the device machine).
+  find_path(LOCUS_CLI11_INCLUDE CLI/CLI.hpp)
+  if(LOCUS_CLI11_INCLUDE)
+    add_executable(locus_synth ${LOCUS_ROOT}/tests/cuda/e2e/synth_main.cpp ${LOCUS_ROOT}/apps/locus/cmd_synth.cpp)
+    target_include_directories(locus_synth PRIVATE ${LOCUS_ROOT}/apps/locus ${LOCUS_ROOT}/include ${LOCUS_CLI11_INCLUDE})
+    target_link_libraries(locus_synth PRIVATE locus_e2e_core)
+  endif()
+endif()
+target_include_directories(locus_gpu_e2e PRIVATE ${LOCUS_ROOT}/tests/cuda/e2e)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# GPU end-to-end checks (and, unless LOCUS_E2E_BENCH=0, a decode benchmark on a synthetic 7B ReLU Q4_0 model)
+# on a machine with an NVIDIA GPU: the device machine (CUDA 13, CMake, ninja, fmt and CLI11 headers; no PCRE2
+# headers, so the full `locus` binary is not built: the standalone tests/cuda project builds locus_gpu_e2e,
+# the CPU engine below the tokenizer plus the GPU backend, and locus_synth, `locus synth` alone).
+#   bash scripts/gpu_e2e.sh                       # checks + benchmark (about 6-8 minutes)
+#   LOCUS_E2E_BENCH=0 bash scripts/gpu_e2e.sh     # checks only (about 3 minutes, mostly the build)
+#   LOCUS_E2E_BUDGETS=2,4,8 bash scripts/gpu_e2e.sh
+# Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
+# tool), the full log is $OUT/gpu_e2e.log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/cuda/bin"
+log=/dev/null
+if [ -n "${OUT:-}" ] && [ -d "${OUT}" ]; then log="$OUT/gpu_e2e.log"; fi
+t0=$(date +%s)
+say() { echo "$@" | tee -a "$log"; }
+die() { say "gpu_e2e.sh: FAILED: $*"; exit 1; }
+
+say "== machine"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total,memory.free --format=csv,noheader || true
+  nvcc --version | tail -1; cmake --version | head -1; nproc
+  git rev-parse --short HEAD 2>/dev/null || true; } 2>&1 | tee -a "$log"
+command -v nvcc >/dev/null || die "nvcc not found"
+nvidia-smi >/dev/null 2>&1 || die "no GPU (nvidia-smi failed)"
+[ -f models/stories260K.gguf ] || die "models/stories260K.gguf missing"
+
+gen=(); command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
+say "== configure + build (standalone tests/cuda project: locus_gpu_e2e, locus_synth)"
+cmake -S tests/cuda -B build/gpu_e2e "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" -DCMAKE_CUDA_FLAGS=-allow-unsupported-compiler >>"$log" 2>&1 \
+  || { tail -30 "$log"; die "configure failed (see above)"; }
+mkdir -p build
+if ! cmake --build build/gpu_e2e -j16 --target locus_gpu_e2e locus_synth >build/gpu_e2e_build.log 2>&1; then
+  cat build/gpu_e2e_build.log >>"$log"; grep -E -A5 "error|FAILED" build/gpu_e2e_build.log | head -60
+  die "build failed"
+fi
+cat build/gpu_e2e_build.log >>"$log"
+say "build: $(( $(date +%s) - t0 )) s"
+bin=build/gpu_e2e
+
+say "== synthetic sparse models (tiny shape, F32 and F16)"
+tmp=build/gpu_e2e_models; mkdir -p "$tmp"
+for t in f32 f16; do
+  $bin/locus_synth synth --shape tiny --sparse --type $t -o "$tmp/tiny_sparse_$t.gguf" >>"$log" 2>&1 \
+    || die "locus synth --shape tiny --sparse --type $t failed"
+done
+
+say "== checks: $bin/locus_gpu_e2e check"
+$bin/locus_gpu_e2e check models/stories260K.gguf "$tmp/tiny_sparse_f32.gguf" "$tmp/tiny_sparse_f16.gguf" 2>&1 \
+  | tee -a "$log" > build/gpu_e2e_check.txt
+rc=${PIPESTATUS[0]}
+grep -E "^(---|  PASS|  FAIL|error)" build/gpu_e2e_check.txt | head -80
+
+bench_rc=0
+if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
+  say "== benchmark: synthetic 7B ReLU Q4_0 (dense GGUF and PWRI), decode"
+  budgets=${LOCUS_E2E_BUDGETS:-4,8,12,24}
+  if $bin/locus_synth synth --shape 7b --act relu --type q4_0 -o "$tmp/7b_dense.gguf" >>"$log" 2>&1 &&
+     $bin/locus_synth synth --shape 7b --sparse --type q4_0 -o "$tmp/7b_sparse.gguf" >>"$log" 2>&1; then
+    say "models written: $(( $(date +%s) - t0 )) s"
+    timeout 240 $bin/locus_gpu_e2e bench "$tmp/7b_dense.gguf" "$tmp/7b_sparse.gguf" "$budgets" 48 2>&1 \
+      | tee -a "$log" > build/gpu_e2e_bench.txt
+    bench_rc=${PIPESTATUS[0]}
+  else
+    say "benchmark skipped: locus synth 7b failed (see log)"; bench_rc=1
+  fi
+  rm -f "$tmp"/7b_*.gguf
+fi
+
+say ""
+say "== summary (total $(( $(date +%s) - t0 )) s)"
+sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
+[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; sed -n '/^| model | configuration | decode/,$p' build/gpu_e2e_bench.txt; } | tee -a "$log"
+case $rc in
+  0) say "gpu_e2e.sh: all GPU end-to-end checks passed" ;;
+  77) die "the test binary found no GPU" ;;
+  *) die "GPU end-to-end checks failed (exit code $rc)" ;;
+esac
+[ $bench_rc = 0 ] || say "gpu_e2e.sh: note: the benchmark did not complete (exit code $bench_rc)"
+exit 0

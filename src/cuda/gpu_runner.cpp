@@ -1,0 +1,391 @@
+#include "cuda/gpu_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "cuda/activation.h"
+#include "cuda/attention.h"
+#include "cuda/check.h"
+#include "cuda/elementwise.h"
+#include "cuda/matvec.h"
+#include "cuda/norm.h"
+#include "cuda/predictor.h"
+#include "cuda/rope.h"
+#include "cuda/rows.h"
+#include "cuda/select.h"
+#include "cuda/sparse_axpy.h"
+
+namespace locus::cuda {
+namespace {
+
+// Float work buffers.
+enum Buf { X, CUR, Q, K, V, ATT, AO, GATE, UP, HID, OUT_ROWS, LOGITS, ATT_SCR, AXPY_SCR, HOT_LOG, HG, HU, HH, PRED_H,
+           PRED_L, Y, kNumBufs };
+
+// Attention runs over at most this many tokens per launch (bounds its scratch).
+constexpr int kAttnTokens = 64;
+
+struct Sizes {
+    int64_t f[kNumBufs] = {};
+};
+
+Sizes buffer_sizes(const ModelSpec& s, int64_t T, int64_t n_ctx, int64_t max_hot, int64_t max_rank, bool head) {
+    const int64_t E = s.n_embd, Q = s.q_dim(), KV = s.kv_dim(), Fp = (s.n_ff + 31) / 32 * 32;
+    Sizes z;
+    z.f[X] = z.f[CUR] = z.f[AO] = z.f[OUT_ROWS] = z.f[Y] = T * E;
+    z.f[Q] = z.f[ATT] = T * Q;
+    z.f[K] = z.f[V] = T * KV;
+    z.f[GATE] = z.f[UP] = z.f[HID] = T * Fp;
+    z.f[LOGITS] = head ? T * s.n_vocab : 0;
+    z.f[ATT_SCR] = attention_scratch_floats(int(std::min<int64_t>(T, kAttnTokens)), int(s.n_head), int(s.head_dim), n_ctx);
+    z.f[AXPY_SCR] = max_hot ? sparse_axpy_scratch_floats(E) : 0;
+    z.f[HOT_LOG] = z.f[HG] = z.f[HU] = z.f[HH] = T * max_hot;
+    z.f[PRED_H] = T * max_rank;
+    z.f[PRED_L] = max_hot || max_rank ? T * s.n_ff : 0;
+    return z;
+}
+
+}  // namespace
+
+uint64_t runner_scratch_bytes(const ModelSpec& spec, int64_t max_tokens, int64_t n_ctx, int64_t max_hot,
+                              int64_t max_rank) {
+    const Sizes z = buffer_sizes(spec, max_tokens, n_ctx, max_hot, max_rank, true);
+    uint64_t n = 0;
+    for (int64_t v : z.f) n += uint64_t(v) * 4;
+    return n + (uint64_t(max_hot) + 64) * 4;
+}
+
+GpuRunner::~GpuRunner() {
+    if (hot_pending_ && stream_.get()) cudaStreamSynchronize(stream_.get());
+}
+
+Expected<std::unique_ptr<GpuRunner>> GpuRunner::create(const GpuModel& m, const ModelSpec& spec, int64_t n_ctx,
+                                                       int n_seq, int64_t max_tokens) {
+    if (n_ctx <= 0 || n_seq <= 0 || max_tokens <= 0) return Status::error("GPU runner: bad context/sequence/batch size");
+    std::unique_ptr<GpuRunner> r(new GpuRunner(m, spec));
+    r->n_ctx_ = n_ctx;
+    r->n_seq_ = n_seq;
+    r->max_tokens_ = std::min<int64_t>(max_tokens, 65535);
+    const int64_t T = r->max_tokens_;
+    auto st = Stream::create();
+    if (!st) return st.status();
+    r->stream_ = std::move(*st);
+    for (Event* e : {&r->ev_start_, &r->ev_logits_, &r->ev_done_}) {
+        auto ev = Event::create();
+        if (!ev) return ev.status();
+        *e = std::move(*ev);
+    }
+    // KV cache of the layers whose attention is here: per layer, per sequence, K then V (n_ctx x kv_dim, F16).
+    const uint64_t per_layer = uint64_t(n_seq) * 2 * uint64_t(n_ctx) * uint64_t(spec.kv_dim()) * 2;
+    r->kv_.resize(size_t(spec.n_layer));
+    int64_t max_hot = 0, max_rank = 0, n_attn = 0;
+    for (int64_t l = 0; l < spec.n_layer; ++l) {
+        const GpuLayer& g = m.layer(l);
+        max_hot = std::max(max_hot, g.n_hot);
+        if (g.predictor) max_rank = std::max(max_rank, g.fc1.rows);
+        if (!g.attn) continue;
+        ++n_attn;
+        auto b = DeviceBuffer::create(per_layer);
+        if (!b)
+            return Status::error("the GPU KV cache (" + std::to_string(n_attn) + " layers x " + std::to_string(n_ctx) +
+                                 " positions x " + std::to_string(n_seq) + " sequences, " +
+                                 std::to_string(per_layer >> 20) + " MiB per layer) does not fit: " + b.error() +
+                                 "; use a smaller context (-c) or fewer GPU layers");
+        r->kv_[size_t(l)] = std::move(*b);
+        r->kv_bytes_ += per_layer;
+    }
+    const Sizes z = buffer_sizes(spec, T, n_ctx, max_hot, max_rank, m.has_output());
+    r->f_.resize(kNumBufs);
+    for (int i = 0; i < kNumBufs; ++i) {
+        auto b = DeviceBuffer::create(size_t(z.f[i]) * 4);
+        if (!b) return Status::error("GPU work buffers for " + std::to_string(T) + " tokens: " + b.error());
+        if (z.f[i]) LOCUS_TRY(b->fill_bytes(0, r->stream_.get()));  // padding columns of the FFN must read zero
+        r->f_[size_t(i)] = std::move(*b);
+    }
+    for (auto [dst, n] : {std::pair{&r->idx_, std::max<int64_t>(max_hot, 1)}, {&r->count_, 1}, {&r->pos_, T}}) {
+        auto b = DeviceBuffer::create(size_t(n) * 4);
+        if (!b) return b.status();
+        *dst = std::move(*b);
+    }
+    const size_t xe = size_t(T * spec.n_embd) * 4;
+    for (auto [dst, bytes] : {std::pair{&r->p_in_, xe}, {&r->p_out_, xe}, {&r->p_cur_, xe}, {&r->p_x_, xe}, {&r->p_y_, xe},
+                              {&r->p_logits_, size_t(T * spec.n_ff) * 4}, {&r->p_pos_, size_t(T) * 4}}) {
+        auto b = PinnedBuffer::create(bytes);
+        if (!b) return Status::error("pinned host buffers: " + b.error());
+        *dst = std::move(*b);
+    }
+    auto h = CublasHandle::create();
+    if (!h) return h.status();
+    r->blas_ = std::move(*h);
+    LOCUS_TRY(r->stream_.synchronize());
+    return r;
+}
+
+uint16_t* GpuRunner::kcache(int seq, int64_t l) const {
+    return kv_[size_t(l)].as<uint16_t>() + size_t(seq) * 2 * size_t(n_ctx_) * size_t(spec_.kv_dim());
+}
+uint16_t* GpuRunner::vcache(int seq, int64_t l) const {
+    return kcache(seq, l) + size_t(n_ctx_) * size_t(spec_.kv_dim());
+}
+
+Status GpuRunner::linear(const DeviceMatrix& w, const float* x, int64_t x_stride, float* y, int64_t y_stride,
+                         int64_t T) {
+    cudaStream_t s = stream_.get();
+    if (T >= kGemmMinTokens && x_stride == w.cols && y_stride == w.rows) {
+        if (!gemm_tried_) {  // the F16 scratch is only worth its memory once prompts come; without it, matvec
+            gemm_tried_ = true;
+            auto wf = DeviceBuffer::create(size_t(m_.max_matrix_elems()) * 2);
+            auto xf = DeviceBuffer::create(size_t(max_tokens_) * size_t(std::max(spec_.n_embd, m_.ff_padded())) * 2);
+            if (wf && xf) {
+                w_f16_ = std::move(*wf);
+                x_f16_ = std::move(*xf);
+            }
+        }
+        if (w_f16_.data()) {
+            PrefillArgs a;
+            a.w = w;
+            a.x = x;
+            a.n_tokens = int(T);
+            a.y = y;
+            a.w_f16 = w_f16_.as<uint16_t>();
+            a.x_f16 = x_f16_.as<uint16_t>();
+            return matmul_prefill(blas_.get(), a, s);
+        }
+    }
+    MatvecArgs a;
+    a.w = w;
+    a.x = x;
+    a.x_stride = x_stride;
+    a.y = y;
+    a.y_stride = y_stride;
+    a.n_tokens = int(T);
+    a.n_out = w.rows;
+    return matvec(a, s);
+}
+
+Status GpuRunner::upload_positions(const Batch& b, int64_t t0, int64_t T, std::vector<Run>& runs) {
+    runs.clear();
+    int32_t* p = p_pos_.as<int32_t>();
+    for (int64_t t = 0; t < T; ++t) {
+        const int seq = b.seq[size_t(t0 + t)];
+        const int32_t pos = b.pos[size_t(t0 + t)];
+        if (seq < 0 || seq >= n_seq_ || pos < 0 || pos >= n_ctx_)
+            return Status::error("GPU: token at sequence " + std::to_string(seq) + ", position " + std::to_string(pos) +
+                                 " is outside the GPU KV cache (" + std::to_string(n_seq_) + " x " +
+                                 std::to_string(n_ctx_) + ")");
+        p[t] = pos;
+        if (!runs.empty() && runs.back().seq == seq && runs.back().pos0 + runs.back().len == pos) ++runs.back().len;
+        else runs.push_back({t, 1, seq, pos});
+    }
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(pos_.data(), p, size_t(T) * 4, cudaMemcpyHostToDevice, stream_.get()));
+    return Status::ok();
+}
+
+Status GpuRunner::attention_dev(int64_t l, const std::vector<Run>& runs, int64_t T) {
+    const GpuLayer& g = m_.layer(l);
+    if (!g.attn || !kv_[size_t(l)].data()) return Status::error("layer " + std::to_string(l) + ": attention not on the GPU");
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd, Q = spec_.q_dim(), KV = spec_.kv_dim(), hd = spec_.head_dim;
+    LOCUS_TRY(rms_norm(buf(X), g.attn_norm, E, T, spec_.norm_eps, buf(CUR), s));
+    LOCUS_TRY(linear(g.wq, buf(CUR), E, buf(Q), Q, T));
+    LOCUS_TRY(linear(g.wk, buf(CUR), E, buf(K), KV, T));
+    LOCUS_TRY(linear(g.wv, buf(CUR), E, buf(V), KV, T));
+    LOCUS_TRY(add_bias_rows(buf(Q), Q, g.bq, g.bq ? Q : 0, T, s));
+    LOCUS_TRY(add_bias_rows(buf(K), KV, g.bk, g.bk ? KV : 0, T, s));
+    LOCUS_TRY(add_bias_rows(buf(V), KV, g.bv, g.bv ? KV : 0, T, s));
+    RopeArgs rp;
+    rp.style = spec_.rope_style;
+    rp.head_dim = hd;
+    rp.rope_dims = spec_.rope_dims;
+    rp.freq_base = spec_.rope_freq_base;
+    rp.freq_scale = spec_.rope_freq_scale;
+    LOCUS_TRY(rope(rp, buf(Q), spec_.n_head, int(T), Q, pos_.as<int32_t>(), s));
+    LOCUS_TRY(rope(rp, buf(K), spec_.n_head_kv, int(T), KV, pos_.as<int32_t>(), s));
+    for (const Run& r : runs) {
+        LOCUS_TRY(store_f16(buf(K) + r.start * KV, KV, kcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
+        LOCUS_TRY(store_f16(buf(V) + r.start * KV, KV, vcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
+    }
+    for (const Run& r : runs) {
+        for (int64_t o = 0; o < r.len; o += kAttnTokens) {
+            AttentionArgs a;
+            a.q = buf(Q) + (r.start + o) * Q;
+            a.k = kcache(r.seq, l);
+            a.v = vcache(r.seq, l);
+            a.kv_stride = KV;
+            a.n_head = int(spec_.n_head);
+            a.n_head_kv = int(spec_.n_head_kv);
+            a.head_dim = int(hd);
+            a.n_tokens = int(std::min<int64_t>(kAttnTokens, r.len - o));
+            a.n_kv_first = int64_t(r.pos0) + o + 1;
+            a.scale = 1.0f / std::sqrt(float(hd));
+            a.out = buf(ATT) + (r.start + o) * Q;
+            a.scratch = buf(ATT_SCR);
+            LOCUS_TRY(attention_decode(a, s));
+        }
+    }
+    return linear(g.wo, buf(ATT), Q, buf(AO), E, T);
+}
+
+Status GpuRunner::ffn_dense_dev(int64_t l, int64_t T) {
+    const GpuLayer& g = m_.layer(l);
+    if (!g.dense_ffn) return Status::error("layer " + std::to_string(l) + ": FFN not on the GPU");
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd, F = spec_.n_ff, Fp = m_.ff_padded();
+    LOCUS_TRY(rms_norm(buf(X), g.ffn_norm, E, T, spec_.norm_eps, buf(CUR), s));
+    const bool gated = g.gate.rows > 0;
+    if (gated) LOCUS_TRY(linear(g.gate, buf(CUR), E, buf(GATE), Fp, T));
+    LOCUS_TRY(linear(g.up, buf(CUR), E, buf(UP), Fp, T));
+    (void)F;
+    // Over the padded rows too: zero gate and up give a zero activation, so the padding stays zero.
+    LOCUS_TRY(ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? buf(GATE) : nullptr, buf(UP), buf(HID), T * Fp, s));
+    LOCUS_TRY(linear(g.down, buf(HID), Fp, buf(AO), E, T));
+    return add(buf(X), buf(AO), buf(X), T * E, s);
+}
+
+Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t first, float* x, bool head, float* logits) {
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd;
+    std::vector<Run> runs;
+    LOCUS_TRY(upload_positions(b, t0, T, runs));
+    std::memcpy(p_in_.data(), x + t0 * E, size_t(T * E) * 4);
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+    for (int64_t l = first; l < spec_.n_layer; ++l) {
+        LOCUS_TRY(attention_dev(l, runs, T));
+        LOCUS_TRY(add(buf(X), buf(AO), buf(X), T * E, s));
+        LOCUS_TRY(ffn_dense_dev(l, T));
+    }
+    if (!head) {
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(X), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_TRY(stream_.synchronize());
+        std::memcpy(x + t0 * E, p_out_.data(), size_t(T * E) * 4);
+        return Status::ok();
+    }
+    if (!m_.has_output()) return Status::error("the output head is not on the GPU");
+    int64_t n_out = 0;
+    for (int64_t t = 0; t < T; ++t) {
+        if (!b.logits[size_t(t0 + t)]) continue;
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(OUT_ROWS) + n_out * E, buf(X) + t * E, size_t(E) * 4,
+                                       cudaMemcpyDeviceToDevice, s));
+        ++n_out;
+    }
+    if (n_out > 0) {
+        const int64_t V = spec_.n_vocab;
+        LOCUS_TRY(rms_norm(buf(OUT_ROWS), m_.output_norm(), E, n_out, spec_.norm_eps, buf(OUT_ROWS), s));
+        LOCUS_TRY(linear(m_.output(), buf(OUT_ROWS), E, buf(LOGITS), V, n_out));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(logits, buf(LOGITS), size_t(n_out * V) * 4, cudaMemcpyDeviceToHost, s));
+    }
+    return stream_.synchronize();
+}
+
+Status GpuRunner::run_tail(const Batch& b, int64_t first, float* x, bool head, float* logits) {
+    int64_t out = 0;
+    for (int64_t t0 = 0; t0 < b.size(); t0 += max_tokens_) {
+        const int64_t T = std::min(max_tokens_, b.size() - t0);
+        LOCUS_TRY(chunk_tail(b, t0, T, first, x, head, logits ? logits + out * spec_.n_vocab : nullptr));
+        for (int64_t t = t0; t < t0 + T; ++t) out += b.logits[size_t(t)];
+    }
+    return Status::ok();
+}
+
+Status GpuRunner::attention(int64_t l, const Batch& b, const float* x, float* attn_out) {
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd;
+    for (int64_t t0 = 0; t0 < b.size(); t0 += max_tokens_) {
+        const int64_t T = std::min(max_tokens_, b.size() - t0);
+        std::vector<Run> runs;
+        LOCUS_TRY(upload_positions(b, t0, T, runs));
+        std::memcpy(p_in_.data(), x + t0 * E, size_t(T * E) * 4);
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+        LOCUS_TRY(attention_dev(l, runs, T));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(AO), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_TRY(stream_.synchronize());
+        std::memcpy(attn_out + t0 * E, p_out_.data(), size_t(T * E) * 4);
+    }
+    return Status::ok();
+}
+
+Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
+    const GpuLayer& g = m_.layer(l);
+    if (T < 1 || T > max_tokens_) return Status::error("hybrid FFN: batch larger than the GPU work buffers");
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd, F = spec_.n_ff, K = g.n_hot;
+    hot_pending_ = true;
+    LOCUS_TRY(ev_start_.record(s));
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(CUR), p_cur_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+    if (st.predictor_mode) {
+        if (st.predictor_on_gpu) {
+            if (!g.predictor) return Status::error("layer " + std::to_string(l) + ": predictor not on the GPU");
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_x_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+            PredictorArgs pa;
+            pa.fc1 = g.fc1;
+            pa.fc2 = g.fc2;
+            pa.x = buf(X);
+            pa.n_tokens = T;
+            pa.hidden = buf(PRED_H);
+            pa.logits = buf(PRED_L);
+            LOCUS_TRY(predictor_eval(pa, s));
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(p_logits_.data(), buf(PRED_L), size_t(T * F) * 4, cudaMemcpyDeviceToHost, s));
+            LOCUS_TRY(ev_logits_.record(s));
+        } else if (K > 0) {
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(PRED_L), p_logits_.data(), size_t(T * F) * 4, cudaMemcpyHostToDevice, s));
+        }
+    }
+    if (K > 0) {
+        const int32_t* idx = g.hot_iota;
+        const int32_t* count = nullptr;
+        if (st.predictor_mode) {
+            LOCUS_TRY(gather_columns(buf(PRED_L), F, g.hot_map, K, T, buf(HOT_LOG), s));
+            LOCUS_TRY(select_active(buf(HOT_LOG), T, K, st.threshold, idx_.as<int32_t>(), count_.as<int32_t>(), s));
+            idx = idx_.as<int32_t>();
+            count = count_.as<int32_t>();
+        }
+        MatvecArgs a;
+        a.x = buf(CUR);
+        a.x_stride = E;
+        a.y_stride = K;
+        a.n_tokens = T;
+        a.idx = idx;
+        a.n_out = K;
+        a.d_count = count;
+        const bool gated = g.hot_gate.rows > 0;
+        if (gated) {
+            a.w = g.hot_gate;
+            a.y = buf(HG);
+            LOCUS_TRY(matvec(a, s));
+        }
+        a.w = g.hot_up;
+        a.y = buf(HU);
+        LOCUS_TRY(matvec(a, s));
+        LOCUS_TRY(ffn_activate(st.act, st.mode, gated ? buf(HG) : nullptr, buf(HU), buf(HH), int64_t(T) * K, s));
+        if (st.predictor_mode && T > 1)
+            LOCUS_TRY(mask_by_logits(buf(HH), K, T, buf(HOT_LOG), idx, count, st.threshold, s));
+        LOCUS_CUDA_TRY(cudaMemsetAsync(buf(Y), 0, size_t(T * E) * 4, s));
+        for (int t = 0; t < T; ++t) {
+            SparseAxpyArgs x;
+            x.wt = g.hot_down_t;
+            x.idx = idx;
+            x.a = buf(HH) + int64_t(t) * K;
+            x.n_max = K;
+            x.d_count = count;
+            x.y = buf(Y) + int64_t(t) * E;
+            x.scratch = buf(AXPY_SCR);
+            LOCUS_TRY(sparse_axpy(x, s));
+        }
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_y_.data(), buf(Y), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+    } else {
+        std::memset(p_y_.data(), 0, size_t(T * E) * 4);
+    }
+    return ev_done_.record(s);
+}
+
+Status GpuRunner::wait_logits() { return ev_logits_.synchronize(); }
+
+Expected<float> GpuRunner::ffn_hot_end() {
+    hot_pending_ = false;
+    LOCUS_TRY(ev_done_.synchronize());
+    return Event::elapsed_ms(ev_start_, ev_done_);
+}
+
+}  // namespace locus::cuda

@@ -1,0 +1,91 @@
+// One session's GPU state and the GPU side of its forward passes: the KV cache of the layers whose attention
+// runs on the GPU, work buffers for up to max_tokens tokens, pinned staging buffers and one stream.
+//   run_tail:  layer offload. The residual of a batch goes up once, runs through layers [first, n_layer) (all
+//              on the GPU) and the output head if asked, and comes back as the residual or as logits.
+//   attention: one layer's attention block for the hybrid placement (residual up, attention output down).
+//   ffn_hot_*: the GPU half of a hybrid FFN step, asynchronous: begin() enqueues the predictor (if on the GPU),
+//              the selection of the active hot neurons, their gate/up rows, activation and down_t rows; the
+//              CPU computes the cold half meanwhile; end() waits and returns the partial output.
+// Batches may mix sequences: attention runs per run of consecutive positions of one sequence; the matrix
+// products take the whole batch (matvec for up to kGemmMinTokens tokens, dequantised F16 + cuBLAS above).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/status.h"
+#include "cuda/gpu_model.h"
+#include "cuda/memory.h"
+#include "cuda/prefill_gemm.h"
+#include "model/model_spec.h"
+#include "runtime/batch.h"
+
+namespace locus::cuda {
+
+constexpr int kGemmMinTokens = 32;
+
+// Bytes of work buffers a runner needs besides the KV cache (the placement reserves them).
+uint64_t runner_scratch_bytes(const ModelSpec& spec, int64_t max_tokens, int64_t n_ctx, int64_t max_hot, int64_t max_rank);
+
+struct HybridStep {
+    bool predictor_on_gpu = false;  // run fc1/fc2 here and hand the logits to the CPU
+    bool predictor_mode = false;    // neurons chosen by predictor logits (else every hot neuron: oracle/off)
+    float threshold = 0.0f;
+    FfnActivation act = FfnActivation::relu;
+    FfnMode mode = FfnMode::par;
+};
+
+class GpuRunner {
+public:
+    static Expected<std::unique_ptr<GpuRunner>> create(const GpuModel& model, const ModelSpec& spec, int64_t n_ctx,
+                                                       int n_seq, int64_t max_tokens);
+    ~GpuRunner();
+
+    int64_t max_tokens() const { return max_tokens_; }
+    uint64_t kv_bytes() const { return kv_bytes_; }
+
+    Status run_tail(const Batch& b, int64_t first, float* x, bool head, float* logits);
+    Status attention(int64_t layer, const Batch& b, const float* x, float* attn_out);
+
+    // Hybrid FFN of `layer` for n_tok tokens (<= max_tokens). Before begin(): the normalised input in
+    // pinned_cur(), the residual in pinned_x() (predictor on the GPU) or the logits in pinned_logits()
+    // (predictor on the CPU). wait_logits(): pinned_logits() holds the GPU predictor's output. end(): the hot
+    // neurons' output (n_tok x n_embd) in pinned_y(), and the GPU time of the step.
+    float* pinned_cur() const { return p_cur_.as<float>(); }
+    float* pinned_x() const { return p_x_.as<float>(); }
+    float* pinned_logits() const { return p_logits_.as<float>(); }
+    const float* pinned_y() const { return p_y_.as<float>(); }
+    Status ffn_hot_begin(int64_t layer, int n_tok, const HybridStep& st);
+    Status wait_logits();
+    Expected<float> ffn_hot_end();
+
+private:
+    GpuRunner(const GpuModel& m, const ModelSpec& s) : m_(m), spec_(s) {}
+    struct Run { int64_t start, len; int seq; int32_t pos0; };
+    Status chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t first, float* x, bool head, float* logits);
+    Status upload_positions(const Batch& b, int64_t t0, int64_t T, std::vector<Run>& runs);
+    Status attention_dev(int64_t l, const std::vector<Run>& runs, int64_t T);  // d_x -> d_ao
+    Status ffn_dense_dev(int64_t l, int64_t T);                                 // d_x += FFN(d_x)
+    Status linear(const DeviceMatrix& w, const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t T);
+    uint16_t* kcache(int seq, int64_t l) const;
+    uint16_t* vcache(int seq, int64_t l) const;
+    float* buf(int i) const { return f_[size_t(i)].as<float>(); }
+
+    const GpuModel& m_;
+    const ModelSpec& spec_;
+    int64_t n_ctx_ = 0, max_tokens_ = 0;
+    int n_seq_ = 0;
+    uint64_t kv_bytes_ = 0;
+    Stream stream_;
+    Event ev_start_, ev_logits_, ev_done_;
+    std::vector<DeviceBuffer> kv_;  // per layer (empty when its attention is not on the GPU)
+    std::vector<DeviceBuffer> f_;   // float work buffers, indexed by the enum in gpu_runner.cpp
+    DeviceBuffer idx_, count_, pos_;
+    PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_;
+    CublasHandle blas_;
+    DeviceBuffer w_f16_, x_f16_;  // prefill GEMM scratch (allocated on first use; empty: matvec only)
+    bool gemm_tried_ = false;
+    bool hot_pending_ = false;
+};
+
+}  // namespace locus::cuda

@@ -1,0 +1,334 @@
+// GPU end-to-end checks and decode benchmark (run on the device machine by scripts/gpu_e2e.sh).
+//   locus_gpu_e2e check STORIES.gguf SPARSE_F32.gguf SPARSE_F16.gguf
+//       greedy tokens and logits: CPU-only vs layer offload (-ngl partial, all, all + head) on the dense model;
+//       CPU-only vs hybrid (GPU attention of a few layers; 30% hot neurons; every neuron hot) on the sparse ones.
+//   locus_gpu_e2e bench DENSE.gguf SPARSE.gguf BUDGETS_GIB(comma list) [N_GEN]
+//       decode tokens/s for CPU-only, -ngl filling each budget, full GPU, CPU sparse and hybrid per budget, each
+//       next to its bandwidth bound (bandwidths measured in the same run).
+// Exit code 0 only if every check passed. Without a GPU: 77.
+#include <cuda_runtime.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cuda/gpu_runner.h"
+#include "e2e_model.h"
+#include "sparse/footprint.h"
+
+using namespace locus;
+using namespace locus::e2e;
+
+namespace {
+
+constexpr double kGiB = double(1ull << 30);
+
+struct Row {
+    std::string model, config;
+    bool same_tokens = false;
+    double err = 0, tol = 0;
+    bool pass = false;
+    std::string note;
+};
+std::vector<Row> g_rows;
+
+// Largest per-step ||a - b|| / ||b|| over the logits of two runs (infinite if the step counts differ).
+double logits_err(const DecodeResult& a, const DecodeResult& b) {
+    if (a.logits.size() != b.logits.size()) return INFINITY;
+    double worst = 0;
+    for (size_t i = 0; i < a.logits.size(); ++i) {
+        double d = 0, n = 0;
+        for (size_t j = 0; j < b.logits[i].size(); ++j) {
+            const double x = double(a.logits[i][j]) - b.logits[i][j];
+            d += x * x;
+            n += double(b.logits[i][j]) * b.logits[i][j];
+            if (!std::isfinite(a.logits[i][j])) return INFINITY;
+        }
+        worst = std::max(worst, std::sqrt(d / std::max(n, 1e-30)));
+    }
+    return worst;
+}
+
+void compare(const std::string& model, const std::string& config, OpenModel& m, const GpuOptions& g,
+             const DecodeOptions& o, const DecodeResult& ref, double tol) {
+    auto r = greedy_decode(m, &g, o);
+    Row row{model, config};
+    row.tol = tol;
+    if (!r) {
+        row.note = "error: " + r.error();
+    } else {
+        row.same_tokens = r->tokens == ref.tokens;
+        row.err = logits_err(*r, ref);
+        row.pass = row.same_tokens && row.err <= tol;
+        std::printf("--- %s / %s\n  placement: %s\n", model.c_str(), config.c_str(), r->placement.c_str());
+        if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
+        if (!row.same_tokens) row.note = "greedy tokens differ";
+    }
+    std::printf("  %s: tokens %s, logits rel err %.3g (tol %.0e)%s%s\n", row.pass ? "PASS" : "FAIL",
+                row.same_tokens ? "same" : "DIFFER", row.err, tol, row.note.empty() ? "" : ": ", row.note.c_str());
+    g_rows.push_back(row);
+}
+
+GpuOptions ngl(int n, int64_t max_tokens, int64_t n_ctx) {
+    GpuOptions g;
+    g.n_gpu_layers = n;
+    g.max_tokens = max_tokens;
+    g.n_ctx = n_ctx;
+    g.verbose = false;
+    return g;
+}
+
+int check(const std::string& stories, const std::vector<std::string>& sparse_models) {
+    // Dense: stories260K (F32). The prompt fits one matvec batch; the long prompt goes through the GEMM path.
+    {
+        auto m = open_model(stories, SparseMode::Off);
+        if (!m) {
+            std::printf("error: %s\n", m.error().c_str());
+            return 1;
+        }
+        DecodeOptions o;
+        o.prompt = {1, 200, 300, 42, 77, 9};
+        o.n_gen = 32;
+        o.n_ctx = 128;
+        auto ref = greedy_decode(**m, nullptr, o);
+        if (!ref) {
+            std::printf("error: CPU run: %s\n", ref.error().c_str());
+            return 1;
+        }
+        const int64_t n = (*m)->spec.n_layer;
+        for (int k : {1, 2, int(n), int(n) + 1, -1})
+            compare("stories260K", "-ngl " + std::to_string(k), **m, ngl(k, o.max_tokens, o.n_ctx), o, *ref, 1e-3);
+        DecodeOptions one = o;
+        one.prompt_one_by_one = true;
+        auto ref1 = greedy_decode(**m, nullptr, one);
+        if (ref1) compare("stories260K", "-ngl 3, prompt token by token", **m, ngl(3, o.max_tokens, o.n_ctx), one, *ref1, 1e-3);
+        DecodeOptions lng = o;
+        lng.prompt.clear();
+        for (int i = 0; i < 48; ++i) lng.prompt.push_back(1 + (i * 37) % 500);
+        lng.n_gen = 16;
+        auto ref2 = greedy_decode(**m, nullptr, lng);
+        // Prompts of >= 32 tokens go through F16 cuBLAS (x rounded to F16): ~5e-4 per product.
+        if (ref2) compare("stories260K", "-ngl -1, 48-token prompt (GEMM prefill)", **m, ngl(-1, lng.max_tokens, lng.n_ctx), lng,
+                          *ref2, 1e-2);
+    }
+    // Sparse: synthetic PWRI models.
+    for (const std::string& path : sparse_models) {
+        const std::string name = path.substr(path.find_last_of('/') + 1);
+        for (SparseMode mode : {SparseMode::Predictor, SparseMode::Oracle}) {
+            auto m = open_model(path, mode);
+            if (!m) {
+                std::printf("error: %s\n", m.error().c_str());
+                return 1;
+            }
+            DecodeOptions o;
+            o.prompt = {1, 300, 500, 17};
+            o.n_gen = 32;
+            o.n_ctx = 128;
+            o.max_tokens = 16;
+            auto ref = greedy_decode(**m, nullptr, o);
+            if (!ref) {
+                std::printf("error: CPU run: %s\n", ref.error().c_str());
+                return 1;
+            }
+            const ModelSpec& s = (*m)->spec;
+            auto fp = model_footprint(s, (*m)->weights, o.n_ctx);
+            if (!fp) return 1;
+            int64_t rank = 0;
+            for (const auto& L : (*m)->weights.layers) rank = std::max(rank, L.fc1.present() ? L.fc1.rows : 0);
+            const uint64_t reserve = cuda::runner_scratch_bytes(s, o.max_tokens, o.n_ctx, s.n_ff, rank);
+            uint64_t fixed = fp->output_bytes;
+            for (const auto& l : fp->layers) fixed += l.attn_bytes + l.predictor_bytes + l.ffn_norm_bytes + l.k_cache_bytes + l.v_cache_bytes;
+            auto budget = [&](uint64_t b) {
+                GpuOptions g;
+                g.vram_budget_gib = double(b) / kGiB;
+                g.max_tokens = o.max_tokens;
+                g.n_ctx = o.n_ctx;
+                g.disable_gpu_index = true;
+                g.verbose = false;
+                return g;
+            };
+            const std::string mname = name + (mode == SparseMode::Predictor ? " predictor" : " oracle");
+            const auto& l0 = fp->layers[0];
+            compare(mname, "hybrid: attention of 2 layers, no hot neurons", **m,
+                    budget(reserve + 2 * (l0.attn_bytes + l0.k_cache_bytes + l0.v_cache_bytes) + 1024), o, *ref, 1e-3);
+            compare(mname, "hybrid: everything fixed + 30% of the FFN", **m,
+                    budget(reserve + fixed + uint64_t(0.3 * double(fp->ffn_bytes()))), o, *ref, 1e-3);
+            GpuOptions all = budget(reserve + fixed + fp->ffn_bytes() + (1 << 20));
+            compare(mname, "hybrid: every neuron hot", **m, all, o, *ref, 1e-3);
+            if (mode == SparseMode::Predictor) {  // the .gpuidx cache: written, then reused
+                GpuOptions w = budget(reserve + fixed + uint64_t(0.3 * double(fp->ffn_bytes())));
+                w.disable_gpu_index = false;
+                w.reset_gpu_index = true;
+                compare(mname, "hybrid 30%, .gpuidx written", **m, w, o, *ref, 1e-3);
+                w.reset_gpu_index = false;
+                compare(mname, "hybrid 30%, .gpuidx reused", **m, w, o, *ref, 1e-3);
+            }
+        }
+    }
+    int failed = 0;
+    std::printf("\n| model | configuration vs CPU-only | greedy tokens | logits rel err | tol | result |\n|---|---|---|---|---|---|\n");
+    for (const Row& r : g_rows) {
+        std::printf("| %s | %s | %s | %.3g | %.0e | %s%s%s |\n", r.model.c_str(), r.config.c_str(),
+                    r.same_tokens ? "same" : "DIFFER", r.err, r.tol, r.pass ? "pass" : "FAIL", r.note.empty() ? "" : ": ",
+                    r.note.c_str());
+        failed += !r.pass;
+    }
+    std::printf("\n%d of %zu GPU end-to-end checks passed\n", int(g_rows.size()) - failed, g_rows.size());
+    return failed ? 1 : 0;
+}
+
+// Device-to-device copy rate (bytes read + written per second) and a multithreaded host read rate.
+double hbm_bandwidth() {
+    const size_t bytes = size_t(1) << 30;
+    void *a = nullptr, *b = nullptr;
+    if (cudaMalloc(&a, bytes) != cudaSuccess || cudaMalloc(&b, bytes) != cudaSuccess) return 0;
+    cudaMemset(a, 1, bytes);
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice);
+    cudaEventRecord(e0);
+    for (int i = 0; i < 10; ++i) cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice);
+    cudaEventRecord(e1);
+    cudaEventSynchronize(e1);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, e0, e1);
+    cudaFree(a);
+    cudaFree(b);
+    return 2.0 * 10 * double(bytes) / (ms / 1000.0);
+}
+
+double host_bandwidth(int threads) {
+    const size_t n = (size_t(4) << 30) / 8;
+    std::vector<uint64_t> v(n, 1);
+    std::vector<uint64_t> sums(static_cast<size_t>(threads), 0);
+    auto pass = [&] {
+        std::vector<std::thread> ts;
+        for (int t = 0; t < threads; ++t)
+            ts.emplace_back([&, t] {
+                uint64_t s = 0;
+                for (size_t i = n * size_t(t) / size_t(threads); i < n * size_t(t + 1) / size_t(threads); ++i) s += v[i];
+                sums[size_t(t)] = s;
+            });
+        for (auto& th : ts) th.join();
+    };
+    pass();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) pass();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return 3.0 * double(n * 8) / s;
+}
+
+int bench(const std::string& dense, const std::string& sparse, const std::vector<double>& budgets, int n_gen) {
+    const int threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    const double hbm = hbm_bandwidth(), host = host_bandwidth(threads);
+    std::printf("bandwidth: GPU %.0f GB/s (device-to-device copy), host %.1f GB/s (%d threads reading)\n", hbm / 1e9,
+                host / 1e9, threads);
+    struct B { std::string model, config; double tps = 0, bound = 0; std::string note; };
+    std::vector<B> out;
+    DecodeOptions o;
+    o.prompt = {1};
+    o.n_gen = n_gen;
+    o.n_ctx = 512;
+    o.max_tokens = 8;
+    o.n_threads = threads;
+    o.keep_logits = false;
+    auto run = [&](OpenModel& m, const std::string& model, const std::string& config, const GpuOptions* g) {
+        auto r = greedy_decode(m, g, o);
+        B b{model, config};
+        if (!r) {
+            b.note = r.error();
+            std::printf("%s / %s: %s\n", model.c_str(), config.c_str(), r.error().c_str());
+            out.push_back(b);
+            return;
+        }
+        b.tps = 1000.0 * double(n_gen - 1) / r->decode_ms;
+        // Bound: bytes read per token on each side over that side's bandwidth. Non-FFN weights are read whole;
+        // the CPU's FFN bytes are what it counted; GPU-side hot rows are left out (a looser bound).
+        const ModelWeights& w = m.weights;
+        const int64_t n = m.spec.n_layer;
+        double cpu = 0, gpu = 0;
+        auto mat = [](const Matrix& x) { return x.present() ? double(x.rows) * double(x.row_bytes) : 0.0; };
+        for (int64_t l = 0; l < n; ++l) {
+            const LayerWeights& L = w.layers[size_t(l)];
+            const double attn = mat(L.wq) + mat(L.wk) + mat(L.wv) + mat(L.wo);
+            const double ffn = mat(L.ffn_gate) + mat(L.ffn_up) + mat(L.ffn_down);
+            const bool layer_gpu = !m.spec.sparse_file ? l >= n - r->gpu_attn_layers : l < r->gpu_attn_layers;
+            (layer_gpu ? gpu : cpu) += attn;
+            if (!m.spec.sparse_file) (layer_gpu ? gpu : cpu) += ffn;
+        }
+        (r->gpu_head ? gpu : cpu) += mat(w.output);
+        cpu += r->cpu_ffn_bytes_per_token;
+        const double sec = m.spec.sparse_file ? std::max(cpu / host, gpu / hbm) : cpu / host + gpu / hbm;
+        b.bound = sec > 0 ? 1.0 / sec : 0;
+        b.note = r->gpu_report;
+        std::printf("%s / %s: %.2f tokens/s (bound %.2f)\n  %s\n", model.c_str(), config.c_str(), b.tps, b.bound,
+                    r->placement.c_str());
+        if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
+        out.push_back(b);
+    };
+    {
+        auto m = open_model(dense, SparseMode::Off);
+        if (!m) {
+            std::printf("error: %s\n", m.error().c_str());
+            return 1;
+        }
+        run(**m, "dense", "CPU only", nullptr);
+        for (double gib : budgets) {
+            GpuOptions g = ngl(0, o.max_tokens, o.n_ctx);
+            g.vram_budget_gib = gib;
+            run(**m, "dense", "layer offload filling " + std::to_string(int(gib)) + " GiB", &g);
+        }
+        GpuOptions full = ngl(-1, o.max_tokens, o.n_ctx);
+        run(**m, "dense", "full GPU (-ngl -1)", &full);
+    }
+    {
+        auto m = open_model(sparse, SparseMode::Predictor);
+        if (!m) {
+            std::printf("error: %s\n", m.error().c_str());
+            return 1;
+        }
+        run(**m, "sparse", "CPU only (predictor)", nullptr);
+        for (double gib : budgets) {
+            GpuOptions g;
+            g.vram_budget_gib = gib;
+            g.max_tokens = o.max_tokens;
+            g.n_ctx = o.n_ctx;
+            g.verbose = false;
+            g.disable_gpu_index = true;
+            run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
+        }
+    }
+    std::printf("\n| model | configuration | decode tokens/s | bound tokens/s | share of bound |\n|---|---|---|---|---|\n");
+    for (const B& b : out)
+        std::printf("| %s | %s | %.2f | %.2f | %s |\n", b.model.c_str(), b.config.c_str(), b.tps, b.bound,
+                    b.bound > 0 && b.tps > 0 ? (std::to_string(int(100 * b.tps / b.bound)) + "%").c_str() : b.note.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int n_dev = 0;
+    if (cudaGetDeviceCount(&n_dev) != cudaSuccess || n_dev == 0) {
+        std::printf("no CUDA device: skipped\n");
+        return 77;
+    }
+    const std::vector<std::string> a(argv + 1, argv + argc);
+    if (a.size() >= 2 && a[0] == "check") return check(a[1], std::vector<std::string>(a.begin() + 2, a.end()));
+    if (a.size() >= 4 && a[0] == "bench") {
+        std::vector<double> budgets;
+        for (size_t p = 0; p < a[3].size();) {
+            const size_t q = a[3].find(',', p);
+            budgets.push_back(std::stod(a[3].substr(p, q - p)));
+            p = q == std::string::npos ? a[3].size() : q + 1;
+        }
+        return bench(a[1], a[2], budgets, a.size() >= 5 ? std::stoi(a[4]) : 64);
+    }
+    std::printf("usage: locus_gpu_e2e check STORIES.gguf [SPARSE.gguf...] | bench DENSE.gguf SPARSE.gguf GIB,GIB,... [N_GEN]\n");
+    return 2;
+}
