@@ -27,3 +27,10 @@ add_test(NAME bindings.python
   COMMAND ${CMAKE_COMMAND} -E env LOCUS_LIB_DIR=${PROJECT_BINARY_DIR} LOCUS_BINARY=$<TARGET_FILE:locus>
           ${Python3_EXECUTABLE} -m unittest discover -s ${PROJECT_SOURCE_DIR}/bindings/python/tests -v)
 set_tests_properties(bindings.python PROPERTIES TIMEOUT 300)
+
+# tools/: the GGUF exporter and reference forward of the training script, checked against the engine (pure
+# Python: no torch or numpy needed).
+add_test(NAME tools.train_export
+  COMMAND ${CMAKE_COMMAND} -E env LOCUS_LIB_DIR=${PROJECT_BINARY_DIR} LOCUS_BINARY=$<TARGET_FILE:locus>
+          ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/test_export.py)
+set_tests_properties(tools.train_export PROPERTIES TIMEOUT 120)
