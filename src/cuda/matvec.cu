@@ -1,3 +1,4 @@
+#include <string>
 #include "cuda/matvec.h"
 
 #include <algorithm>
@@ -94,7 +95,10 @@ Status matvec(const MatvecArgs& in, cudaStream_t stream) {
     LOCUS_TRY(check_matrix(in.w, "matvec"));
     MatvecArgs a = in;
     if (!a.idx) a.n_out = a.w.rows;
-    if (a.n_out < 0 || a.n_tokens < 1 || !a.x || !a.y) return Status::error("matvec: bad arguments");
+    if (a.n_out < 0 || a.n_tokens < 1 || !a.x || !a.y)
+        return Status::error("matvec: bad arguments (n_out " + std::to_string(a.n_out) + ", n_tokens " +
+                             std::to_string(a.n_tokens) + ", x " + (a.x ? "set" : "null") + ", y " +
+                             (a.y ? "set" : "null") + ")");
     if (a.n_out == 0) return Status::ok();
     if (a.x_stride % 4 != 0 || reinterpret_cast<uintptr_t>(a.x) % 16 != 0 || a.x_stride < a.w.cols)
         return Status::error("matvec: x must be 16-byte aligned with a stride that is a multiple of 4 floats");

@@ -95,8 +95,8 @@ Status place_layers(GpuBackend& b, const GpuOptions& o, int64_t n_ctx, cuda::Gpu
                                          o.n_gpu_layers, what, gib(need), n_ctx, gib(*budget)));
     if (need > *fr)
         return Status::error(fmt::format("{} need {} of VRAM (KV cache for {} positions and work buffers included), "
-                                         "but the GPU has {} free: lower -ngl / --vram-budget or -c",
-                                         what, gib(need), n_ctx, gib(*fr)));
+                                         "but the GPU has {} free: lower -ngl / --vram-budget or -c ({} > {} bytes)",
+                                         what, gib(need), n_ctx, gib(*fr), need, *fr));
     b.first_layer = n - N;
     b.output = with_head;
     plan.attn.assign(size_t(n), 0);
