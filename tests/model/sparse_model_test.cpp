@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 
 #include "gguf/gguf.h"
@@ -190,7 +191,7 @@ TEST(SparseModel, HandWrittenPowerInferFileLoadsAndMatchesDense) {
     for (const auto& [k, v] : (*f)->metadata())
         if (k != "locus.ffn_activation") w.set(k, v);  // PWRI llama files are ReLU without saying so
     w.set("powerinfer.sparse_threshold", gguf::Value::make_f32(0.0f));
-    std::vector<std::vector<float>> keep;
+    std::deque<std::vector<float>> keep;  // deque: references to earlier entries stay valid
     for (const auto& t : (*f)->tensors()) {
         const std::string& n = t.name;
         const size_t pos = n.find(".ffn_down.weight");
