@@ -20,9 +20,9 @@
 namespace locus::cuda {
 namespace {
 
-// Float work buffers.
-enum Buf { X, CUR, Q, K, V, ATT, AO, GATE, UP, HID, OUT_ROWS, LOGITS, ATT_SCR, AXPY_SCR, HOT_LOG, HG, HU, HH, PRED_H,
-           PRED_L, Y, kNumBufs };
+// Float work buffers (prefixed: locals named Q, K, E ... must not shadow an index).
+enum Buf { B_X, B_CUR, B_Q, B_K, B_V, B_ATT, B_AO, B_GATE, B_UP, B_HID, B_OUT_ROWS, B_LOGITS, B_ATT_SCR, B_AXPY_SCR, B_HOT_LOG, B_HG,
+           B_HU, B_HH, B_PRED_H, B_PRED_L, B_Y, kNumBufs };
 
 // Attention runs over at most this many tokens per launch (bounds its scratch).
 constexpr int kAttnTokens = 64;
@@ -32,18 +32,18 @@ struct Sizes {
 };
 
 Sizes buffer_sizes(const ModelSpec& s, int64_t T, int64_t n_ctx, int64_t max_hot, int64_t max_rank, bool head) {
-    const int64_t E = s.n_embd, Q = s.q_dim(), KV = s.kv_dim(), Fp = (s.n_ff + 31) / 32 * 32;
+    const int64_t n_embd = s.n_embd, q_dim = s.q_dim(), kv_dim = s.kv_dim(), ff_pad = (s.n_ff + 31) / 32 * 32;
     Sizes z;
-    z.f[X] = z.f[CUR] = z.f[AO] = z.f[OUT_ROWS] = z.f[Y] = T * E;
-    z.f[Q] = z.f[ATT] = T * Q;
-    z.f[K] = z.f[V] = T * KV;
-    z.f[GATE] = z.f[UP] = z.f[HID] = T * Fp;
-    z.f[LOGITS] = head ? T * s.n_vocab : 0;
-    z.f[ATT_SCR] = attention_scratch_floats(int(std::min<int64_t>(T, kAttnTokens)), int(s.n_head), int(s.head_dim), n_ctx);
-    z.f[AXPY_SCR] = max_hot ? sparse_axpy_scratch_floats(E) : 0;
-    z.f[HOT_LOG] = z.f[HG] = z.f[HU] = z.f[HH] = T * max_hot;
-    z.f[PRED_H] = T * max_rank;
-    z.f[PRED_L] = max_hot || max_rank ? T * s.n_ff : 0;
+    z.f[B_X] = z.f[B_CUR] = z.f[B_AO] = z.f[B_OUT_ROWS] = z.f[B_Y] = T * n_embd;
+    z.f[B_Q] = z.f[B_ATT] = T * q_dim;
+    z.f[B_K] = z.f[B_V] = T * kv_dim;
+    z.f[B_GATE] = z.f[B_UP] = z.f[B_HID] = T * ff_pad;
+    z.f[B_LOGITS] = head ? T * s.n_vocab : 0;
+    z.f[B_ATT_SCR] = attention_scratch_floats(int(std::min<int64_t>(T, kAttnTokens)), int(s.n_head), int(s.head_dim), n_ctx);
+    z.f[B_AXPY_SCR] = max_hot ? sparse_axpy_scratch_floats(n_embd) : 0;
+    z.f[B_HOT_LOG] = z.f[B_HG] = z.f[B_HU] = z.f[B_HH] = T * max_hot;
+    z.f[B_PRED_H] = T * max_rank;
+    z.f[B_PRED_L] = max_hot || max_rank ? T * s.n_ff : 0;
     return z;
 }
 
@@ -188,29 +188,29 @@ Status GpuRunner::attention_dev(int64_t l, const std::vector<Run>& runs, int64_t
     if (!g.attn || !kv_[size_t(l)].data()) return Status::error("layer " + std::to_string(l) + ": attention not on the GPU");
     cudaStream_t s = stream_.get();
     const int64_t E = spec_.n_embd, Q = spec_.q_dim(), KV = spec_.kv_dim(), hd = spec_.head_dim;
-    LOCUS_TRY(rms_norm(buf(X), g.attn_norm, E, T, spec_.norm_eps, buf(CUR), s));
-    LOCUS_TRY(linear(g.wq, buf(CUR), E, buf(Q), Q, T));
-    LOCUS_TRY(linear(g.wk, buf(CUR), E, buf(K), KV, T));
-    LOCUS_TRY(linear(g.wv, buf(CUR), E, buf(V), KV, T));
-    LOCUS_TRY(add_bias_rows(buf(Q), Q, g.bq, g.bq ? Q : 0, T, s));
-    LOCUS_TRY(add_bias_rows(buf(K), KV, g.bk, g.bk ? KV : 0, T, s));
-    LOCUS_TRY(add_bias_rows(buf(V), KV, g.bv, g.bv ? KV : 0, T, s));
+    LOCUS_TRY(rms_norm(buf(B_X), g.attn_norm, E, T, spec_.norm_eps, buf(B_CUR), s));
+    LOCUS_TRY(linear(g.wq, buf(B_CUR), E, buf(B_Q), Q, T));
+    LOCUS_TRY(linear(g.wk, buf(B_CUR), E, buf(B_K), KV, T));
+    LOCUS_TRY(linear(g.wv, buf(B_CUR), E, buf(B_V), KV, T));
+    LOCUS_TRY(add_bias_rows(buf(B_Q), Q, g.bq, g.bq ? Q : 0, T, s));
+    LOCUS_TRY(add_bias_rows(buf(B_K), KV, g.bk, g.bk ? KV : 0, T, s));
+    LOCUS_TRY(add_bias_rows(buf(B_V), KV, g.bv, g.bv ? KV : 0, T, s));
     RopeArgs rp;
     rp.style = spec_.rope_style;
     rp.head_dim = hd;
     rp.rope_dims = spec_.rope_dims;
     rp.freq_base = spec_.rope_freq_base;
     rp.freq_scale = spec_.rope_freq_scale;
-    LOCUS_TRY(rope(rp, buf(Q), spec_.n_head, int(T), Q, pos_.as<int32_t>(), s));
-    LOCUS_TRY(rope(rp, buf(K), spec_.n_head_kv, int(T), KV, pos_.as<int32_t>(), s));
+    LOCUS_TRY(rope(rp, buf(B_Q), spec_.n_head, int(T), Q, pos_.as<int32_t>(), s));
+    LOCUS_TRY(rope(rp, buf(B_K), spec_.n_head_kv, int(T), KV, pos_.as<int32_t>(), s));
     for (const Run& r : runs) {
-        LOCUS_TRY(store_f16(buf(K) + r.start * KV, KV, kcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
-        LOCUS_TRY(store_f16(buf(V) + r.start * KV, KV, vcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
+        LOCUS_TRY(store_f16(buf(B_K) + r.start * KV, KV, kcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
+        LOCUS_TRY(store_f16(buf(B_V) + r.start * KV, KV, vcache(r.seq, l) + int64_t(r.pos0) * KV, KV, KV, r.len, s));
     }
     for (const Run& r : runs) {
         for (int64_t o = 0; o < r.len; o += kAttnTokens) {
             AttentionArgs a;
-            a.q = buf(Q) + (r.start + o) * Q;
+            a.q = buf(B_Q) + (r.start + o) * Q;
             a.k = kcache(r.seq, l);
             a.v = vcache(r.seq, l);
             a.kv_stride = KV;
@@ -220,12 +220,12 @@ Status GpuRunner::attention_dev(int64_t l, const std::vector<Run>& runs, int64_t
             a.n_tokens = int(std::min<int64_t>(kAttnTokens, r.len - o));
             a.n_kv_first = int64_t(r.pos0) + o + 1;
             a.scale = 1.0f / std::sqrt(float(hd));
-            a.out = buf(ATT) + (r.start + o) * Q;
-            a.scratch = buf(ATT_SCR);
+            a.out = buf(B_ATT) + (r.start + o) * Q;
+            a.scratch = buf(B_ATT_SCR);
             LOCUS_TRY(attention_decode(a, s));
         }
     }
-    return linear(g.wo, buf(ATT), Q, buf(AO), E, T);
+    return linear(g.wo, buf(B_ATT), Q, buf(B_AO), E, T);
 }
 
 Status GpuRunner::ffn_dense_dev(int64_t l, int64_t T) {
@@ -233,15 +233,15 @@ Status GpuRunner::ffn_dense_dev(int64_t l, int64_t T) {
     if (!g.dense_ffn) return Status::error("layer " + std::to_string(l) + ": FFN not on the GPU");
     cudaStream_t s = stream_.get();
     const int64_t E = spec_.n_embd, F = spec_.n_ff, Fp = m_.ff_padded();
-    LOCUS_TRY(rms_norm(buf(X), g.ffn_norm, E, T, spec_.norm_eps, buf(CUR), s));
+    LOCUS_TRY(rms_norm(buf(B_X), g.ffn_norm, E, T, spec_.norm_eps, buf(B_CUR), s));
     const bool gated = g.gate.rows > 0;
-    if (gated) LOCUS_TRY(linear(g.gate, buf(CUR), E, buf(GATE), Fp, T));
-    LOCUS_TRY(linear(g.up, buf(CUR), E, buf(UP), Fp, T));
+    if (gated) LOCUS_TRY(linear(g.gate, buf(B_CUR), E, buf(B_GATE), Fp, T));
+    LOCUS_TRY(linear(g.up, buf(B_CUR), E, buf(B_UP), Fp, T));
     (void)F;
     // Over the padded rows too: zero gate and up give a zero activation, so the padding stays zero.
-    LOCUS_TRY(ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? buf(GATE) : nullptr, buf(UP), buf(HID), T * Fp, s));
-    LOCUS_TRY(linear(g.down, buf(HID), Fp, buf(AO), E, T));
-    return add(buf(X), buf(AO), buf(X), T * E, s);
+    LOCUS_TRY(ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? buf(B_GATE) : nullptr, buf(B_UP), buf(B_HID), T * Fp, s));
+    LOCUS_TRY(linear(g.down, buf(B_HID), Fp, buf(B_AO), E, T));
+    return add(buf(B_X), buf(B_AO), buf(B_X), T * E, s);
 }
 
 Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t first, float* x, bool head, float* logits) {
@@ -250,14 +250,14 @@ Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t firs
     std::vector<Run> runs;
     LOCUS_TRY(upload_positions(b, t0, T, runs));
     std::memcpy(p_in_.data(), x + t0 * E, size_t(T * E) * 4);
-    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
     for (int64_t l = first; l < spec_.n_layer; ++l) {
         LOCUS_TRY(attention_dev(l, runs, T));
-        LOCUS_TRY(add(buf(X), buf(AO), buf(X), T * E, s));
+        LOCUS_TRY(add(buf(B_X), buf(B_AO), buf(B_X), T * E, s));
         LOCUS_TRY(ffn_dense_dev(l, T));
     }
     if (!head) {
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(X), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(B_X), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
         LOCUS_TRY(stream_.synchronize());
         std::memcpy(x + t0 * E, p_out_.data(), size_t(T * E) * 4);
         return Status::ok();
@@ -266,15 +266,15 @@ Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t firs
     int64_t n_out = 0;
     for (int64_t t = 0; t < T; ++t) {
         if (!b.logits[size_t(t0 + t)]) continue;
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(OUT_ROWS) + n_out * E, buf(X) + t * E, size_t(E) * 4,
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_OUT_ROWS) + n_out * E, buf(B_X) + t * E, size_t(E) * 4,
                                        cudaMemcpyDeviceToDevice, s));
         ++n_out;
     }
     if (n_out > 0) {
         const int64_t V = spec_.n_vocab;
-        LOCUS_TRY(rms_norm(buf(OUT_ROWS), m_.output_norm(), E, n_out, spec_.norm_eps, buf(OUT_ROWS), s));
-        LOCUS_TRY(linear(m_.output(), buf(OUT_ROWS), E, buf(LOGITS), V, n_out));
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(logits, buf(LOGITS), size_t(n_out * V) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_TRY(rms_norm(buf(B_OUT_ROWS), m_.output_norm(), E, n_out, spec_.norm_eps, buf(B_OUT_ROWS), s));
+        LOCUS_TRY(linear(m_.output(), buf(B_OUT_ROWS), E, buf(B_LOGITS), V, n_out));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(logits, buf(B_LOGITS), size_t(n_out * V) * 4, cudaMemcpyDeviceToHost, s));
     }
     return stream_.synchronize();
 }
@@ -297,9 +297,9 @@ Status GpuRunner::attention(int64_t l, const Batch& b, const float* x, float* at
         std::vector<Run> runs;
         LOCUS_TRY(upload_positions(b, t0, T, runs));
         std::memcpy(p_in_.data(), x + t0 * E, size_t(T * E) * 4);
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_X), p_in_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
         LOCUS_TRY(attention_dev(l, runs, T));
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(AO), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(B_AO), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
         LOCUS_TRY(stream_.synchronize());
         std::memcpy(attn_out + t0 * E, p_out_.data(), size_t(T * E) * 4);
     }
@@ -313,36 +313,36 @@ Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
     const int64_t E = spec_.n_embd, F = spec_.n_ff, K = g.n_hot;
     hot_pending_ = true;
     LOCUS_TRY(ev_start_.record(s));
-    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(CUR), p_cur_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_CUR), p_cur_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
     if (st.predictor_mode) {
         if (st.predictor_on_gpu) {
             if (!g.predictor) return Status::error("layer " + std::to_string(l) + ": predictor not on the GPU");
-            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(X), p_x_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_X), p_x_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
             PredictorArgs pa;
             pa.fc1 = g.fc1;
             pa.fc2 = g.fc2;
-            pa.x = buf(X);
+            pa.x = buf(B_X);
             pa.n_tokens = T;
-            pa.hidden = buf(PRED_H);
-            pa.logits = buf(PRED_L);
+            pa.hidden = buf(B_PRED_H);
+            pa.logits = buf(B_PRED_L);
             LOCUS_TRY(predictor_eval(pa, s));
-            LOCUS_CUDA_TRY(cudaMemcpyAsync(p_logits_.data(), buf(PRED_L), size_t(T * F) * 4, cudaMemcpyDeviceToHost, s));
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(p_logits_.data(), buf(B_PRED_L), size_t(T * F) * 4, cudaMemcpyDeviceToHost, s));
             LOCUS_TRY(ev_logits_.record(s));
         } else if (K > 0) {
-            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(PRED_L), p_logits_.data(), size_t(T * F) * 4, cudaMemcpyHostToDevice, s));
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_PRED_L), p_logits_.data(), size_t(T * F) * 4, cudaMemcpyHostToDevice, s));
         }
     }
     if (K > 0) {
         const int32_t* idx = g.hot_iota;
         const int32_t* count = nullptr;
         if (st.predictor_mode) {
-            LOCUS_TRY(gather_columns(buf(PRED_L), F, g.hot_map, K, T, buf(HOT_LOG), s));
-            LOCUS_TRY(select_active(buf(HOT_LOG), T, K, st.threshold, idx_.as<int32_t>(), count_.as<int32_t>(), s));
+            LOCUS_TRY(gather_columns(buf(B_PRED_L), F, g.hot_map, K, T, buf(B_HOT_LOG), s));
+            LOCUS_TRY(select_active(buf(B_HOT_LOG), T, K, st.threshold, idx_.as<int32_t>(), count_.as<int32_t>(), s));
             idx = idx_.as<int32_t>();
             count = count_.as<int32_t>();
         }
         MatvecArgs a;
-        a.x = buf(CUR);
+        a.x = buf(B_CUR);
         a.x_stride = E;
         a.y_stride = K;
         a.n_tokens = T;
@@ -352,28 +352,28 @@ Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
         const bool gated = g.hot_gate.rows > 0;
         if (gated) {
             a.w = g.hot_gate;
-            a.y = buf(HG);
+            a.y = buf(B_HG);
             LOCUS_TRY(matvec(a, s));
         }
         a.w = g.hot_up;
-        a.y = buf(HU);
+        a.y = buf(B_HU);
         LOCUS_TRY(matvec(a, s));
-        LOCUS_TRY(ffn_activate(st.act, st.mode, gated ? buf(HG) : nullptr, buf(HU), buf(HH), int64_t(T) * K, s));
+        LOCUS_TRY(ffn_activate(st.act, st.mode, gated ? buf(B_HG) : nullptr, buf(B_HU), buf(B_HH), int64_t(T) * K, s));
         if (st.predictor_mode && T > 1)
-            LOCUS_TRY(mask_by_logits(buf(HH), K, T, buf(HOT_LOG), idx, count, st.threshold, s));
-        LOCUS_CUDA_TRY(cudaMemsetAsync(buf(Y), 0, size_t(T * E) * 4, s));
+            LOCUS_TRY(mask_by_logits(buf(B_HH), K, T, buf(B_HOT_LOG), idx, count, st.threshold, s));
+        LOCUS_CUDA_TRY(cudaMemsetAsync(buf(B_Y), 0, size_t(T * E) * 4, s));
         for (int t = 0; t < T; ++t) {
             SparseAxpyArgs x;
             x.wt = g.hot_down_t;
             x.idx = idx;
-            x.a = buf(HH) + int64_t(t) * K;
+            x.a = buf(B_HH) + int64_t(t) * K;
             x.n_max = K;
             x.d_count = count;
-            x.y = buf(Y) + int64_t(t) * E;
-            x.scratch = buf(AXPY_SCR);
+            x.y = buf(B_Y) + int64_t(t) * E;
+            x.scratch = buf(B_AXPY_SCR);
             LOCUS_TRY(sparse_axpy(x, s));
         }
-        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_y_.data(), buf(Y), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_y_.data(), buf(B_Y), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
     } else {
         std::memset(p_y_.data(), 0, size_t(T * E) * 4);
     }
