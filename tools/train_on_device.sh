@@ -8,7 +8,7 @@
 #   relu-llama-tiny-MODE-f32.gguf, relu-llama-tiny-MODE-f16.gguf,
 #   relu-llama-small-MODE-f16.gguf.part0..2 (join: cat relu-llama-small-MODE-f16.gguf.part* > relu-llama-small-MODE-f16.gguf),
 #   train-MODE.json (the logs of the three steps), train-MODE.log (all output).
-# Usage: bash tools/train_on_device.sh [par|sym]     (default par)
+# Usage: [LOCUS_TRAIN_SMALL=0] bash tools/train_on_device.sh [par|sym]     (default par)
 set -uo pipefail
 MODE=${1:-par}
 case "$MODE" in par|sym) ;; *) echo "usage: $0 [par|sym]" >&2; exit 2 ;; esac
@@ -41,7 +41,9 @@ step() {  # step NAME SECONDS ARGS...: one run of the trainer under a hard time 
 step synth 70 --make-synth "$WORK/synth.npy" --synth-seconds 30
 [ -f "$WORK/synth.npy" ] || echo "warning: no teacher samples: training on the real text only"
 step tiny 190 --preset tiny --ffn "$MODE" --synth "$WORK/synth.npy" --out "$WORK"
-step small 320 --preset small --ffn "$MODE" --synth "$WORK/synth.npy" --out "$WORK"
+if [ "${LOCUS_TRAIN_SMALL:-1}" != 0 ]; then  # LOCUS_TRAIN_SMALL=0: the tiny model only (about 4 minutes)
+    step small 320 --preset small --ffn "$MODE" --synth "$WORK/synth.npy" --out "$WORK"
+fi
 
 cp "$WORK"/relu-llama-tiny-"$MODE"-*.gguf "$OUT"/ 2>/dev/null
 big="$WORK/relu-llama-small-$MODE-f16.gguf"
