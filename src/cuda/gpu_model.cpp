@@ -143,6 +143,11 @@ Expected<std::unique_ptr<GpuModel>> GpuModel::upload(const ModelSpec& spec, cons
                                      " is not a multiple of its block size on the GPU");
             g.down = *down;
         }
+        if (flag(plan.ffn_norm, l) && !g.ffn_norm) {
+            auto fn = m->vec(L.ffn_norm, "ffn_norm");
+            if (!fn) return fn.status();
+            g.ffn_norm = *fn;
+        }
         if (l < plan.hot.size() && !plan.hot[l].empty()) {
             if (!L.ffn_down_t.present())
                 return Status::error("hot neurons need a PowerInfer file (ffn_down_t); layer " + std::to_string(l) +

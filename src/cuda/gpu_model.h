@@ -21,6 +21,7 @@ struct GpuPlan {
     std::vector<uint8_t> attn;       // attention weights of the layer
     std::vector<uint8_t> dense_ffn;  // the whole FFN (ffn_norm, gate, up, down)
     std::vector<uint8_t> predictor;  // fc1, fc2
+    std::vector<uint8_t> ffn_norm;   // ffn_norm alone (hybrid layers; a dense FFN brings its own)
     std::vector<std::vector<int32_t>> hot;  // hot neurons (ascending) of PowerInfer layers: compact rows
     bool output = false;             // output_norm + output
 };

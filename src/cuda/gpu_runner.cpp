@@ -22,7 +22,7 @@ namespace {
 
 // Float work buffers (prefixed: locals named Q, K, E ... must not shadow an index).
 enum Buf { B_X, B_CUR, B_Q, B_K, B_V, B_ATT, B_AO, B_GATE, B_UP, B_HID, B_OUT_ROWS, B_LOGITS, B_ATT_SCR, B_AXPY_SCR, B_HOT_LOG, B_HG,
-           B_HU, B_HH, B_PRED_H, B_PRED_L, B_Y, kNumBufs };
+           B_HU, B_HH, B_PRED_H, B_PRED_L, B_Y, B_YC, kNumBufs };
 
 // Attention runs over at most this many tokens per launch (bounds its scratch).
 constexpr int kAttnTokens = 64;
@@ -34,7 +34,7 @@ struct Sizes {
 Sizes buffer_sizes(const ModelSpec& s, int64_t T, int64_t n_ctx, int64_t max_hot, int64_t max_rank, bool head) {
     const int64_t n_embd = s.n_embd, q_dim = s.q_dim(), kv_dim = s.kv_dim(), ff_pad = (s.n_ff + 31) / 32 * 32;
     Sizes z;
-    z.f[B_X] = z.f[B_CUR] = z.f[B_AO] = z.f[B_OUT_ROWS] = z.f[B_Y] = T * n_embd;
+    z.f[B_X] = z.f[B_CUR] = z.f[B_AO] = z.f[B_OUT_ROWS] = z.f[B_Y] = z.f[B_YC] = T * n_embd;
     z.f[B_Q] = z.f[B_ATT] = T * q_dim;
     z.f[B_K] = z.f[B_V] = T * kv_dim;
     z.f[B_GATE] = z.f[B_UP] = z.f[B_HID] = T * ff_pad;
@@ -111,7 +111,7 @@ Expected<std::unique_ptr<GpuRunner>> GpuRunner::create(const GpuModel& m, const 
     }
     const size_t xe = size_t(T * spec.n_embd) * 4;
     for (auto [dst, bytes] : {std::pair{&r->p_in_, xe}, {&r->p_out_, xe}, {&r->p_cur_, xe}, {&r->p_x_, xe}, {&r->p_y_, xe},
-                              {&r->p_logits_, size_t(T * spec.n_ff) * 4}, {&r->p_pos_, size_t(T) * 4}}) {
+                              {&r->p_yc_, xe}, {&r->p_logits_, size_t(T * spec.n_ff) * 4}, {&r->p_pos_, size_t(T) * 4}}) {
         auto b = PinnedBuffer::create(bytes);
         if (!b) return Status::error("pinned host buffers: " + b.error());
         *dst = std::move(*b);
@@ -262,7 +262,14 @@ Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t firs
         std::memcpy(x + t0 * E, p_out_.data(), size_t(T * E) * 4);
         return Status::ok();
     }
+    LOCUS_TRY(head_dev(b, t0, T, logits));
+    return stream_.synchronize();
+}
+
+Status GpuRunner::head_dev(const Batch& b, int64_t t0, int64_t T, float* logits) {
     if (!m_.has_output()) return Status::error("the output head is not on the GPU");
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd;
     int64_t n_out = 0;
     for (int64_t t = 0; t < T; ++t) {
         if (!b.logits[size_t(t0 + t)]) continue;
@@ -276,7 +283,7 @@ Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t firs
         LOCUS_TRY(linear(m_.output(), buf(B_OUT_ROWS), E, buf(B_LOGITS), V, n_out));
         LOCUS_CUDA_TRY(cudaMemcpyAsync(logits, buf(B_LOGITS), size_t(n_out * V) * 4, cudaMemcpyDeviceToHost, s));
     }
-    return stream_.synchronize();
+    return Status::ok();
 }
 
 Status GpuRunner::run_tail(const Batch& b, int64_t first, float* x, bool head, float* logits) {
@@ -306,6 +313,65 @@ Status GpuRunner::attention(int64_t l, const Batch& b, const float* x, float* at
     return Status::ok();
 }
 
+Status GpuRunner::predictor_dev(const GpuLayer& g, int T) {
+    PredictorArgs pa;
+    pa.fc1 = g.fc1;
+    pa.fc2 = g.fc2;
+    pa.x = buf(B_X);
+    pa.n_tokens = T;
+    pa.hidden = buf(B_PRED_H);
+    pa.logits = buf(B_PRED_L);
+    return predictor_eval(pa, stream_.get());
+}
+
+// The active hot neurons of T tokens: input buf(B_CUR) (normalised), predictor logits in buf(B_PRED_L) (predictor
+// mode; otherwise every hot neuron), output buf(B_Y) (T x n_embd). Needs g.n_hot > 0.
+Status GpuRunner::hot_ffn_dev(const GpuLayer& g, int T, const HybridStep& st) {
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd, F = spec_.n_ff, K = g.n_hot;
+    const int32_t* idx = g.hot_iota;
+    const int32_t* count = nullptr;
+    if (st.predictor_mode) {
+        LOCUS_TRY(gather_columns(buf(B_PRED_L), F, g.hot_map, K, T, buf(B_HOT_LOG), s));
+        LOCUS_TRY(select_active(buf(B_HOT_LOG), T, K, st.threshold, idx_.as<int32_t>(), count_.as<int32_t>(), s));
+        idx = idx_.as<int32_t>();
+        count = count_.as<int32_t>();
+    }
+    MatvecArgs a;
+    a.x = buf(B_CUR);
+    a.x_stride = E;
+    a.y_stride = K;
+    a.n_tokens = T;
+    a.idx = idx;
+    a.n_out = K;
+    a.d_count = count;
+    const bool gated = g.hot_gate.rows > 0;
+    if (gated) {
+        a.w = g.hot_gate;
+        a.y = buf(B_HG);
+        LOCUS_TRY(matvec(a, s));
+    }
+    a.w = g.hot_up;
+    a.y = buf(B_HU);
+    LOCUS_TRY(matvec(a, s));
+    LOCUS_TRY(ffn_activate(st.act, st.mode, gated ? buf(B_HG) : nullptr, buf(B_HU), buf(B_HH), int64_t(T) * K, s));
+    if (st.predictor_mode && T > 1)
+        LOCUS_TRY(mask_by_logits(buf(B_HH), K, T, buf(B_HOT_LOG), idx, count, st.threshold, s));
+    LOCUS_CUDA_TRY(cudaMemsetAsync(buf(B_Y), 0, size_t(T * E) * 4, s));
+    for (int t = 0; t < T; ++t) {
+        SparseAxpyArgs x;
+        x.wt = g.hot_down_t;
+        x.idx = idx;
+        x.a = buf(B_HH) + int64_t(t) * K;
+        x.n_max = K;
+        x.d_count = count;
+        x.y = buf(B_Y) + int64_t(t) * E;
+        x.scratch = buf(B_AXPY_SCR);
+        LOCUS_TRY(sparse_axpy(x, s));
+    }
+    return Status::ok();
+}
+
 Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
     const GpuLayer& g = m_.layer(l);
     if (T < 1 || T > max_tokens_) return Status::error("hybrid FFN: batch larger than the GPU work buffers");
@@ -318,14 +384,7 @@ Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
         if (st.predictor_on_gpu) {
             if (!g.predictor) return Status::error("layer " + std::to_string(l) + ": predictor not on the GPU");
             LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_X), p_x_.data(), size_t(T * E) * 4, cudaMemcpyHostToDevice, s));
-            PredictorArgs pa;
-            pa.fc1 = g.fc1;
-            pa.fc2 = g.fc2;
-            pa.x = buf(B_X);
-            pa.n_tokens = T;
-            pa.hidden = buf(B_PRED_H);
-            pa.logits = buf(B_PRED_L);
-            LOCUS_TRY(predictor_eval(pa, s));
+            LOCUS_TRY(predictor_dev(g, T));
             LOCUS_CUDA_TRY(cudaMemcpyAsync(p_logits_.data(), buf(B_PRED_L), size_t(T * F) * 4, cudaMemcpyDeviceToHost, s));
             LOCUS_TRY(ev_logits_.record(s));
         } else if (K > 0) {
@@ -333,46 +392,7 @@ Status GpuRunner::ffn_hot_begin(int64_t l, int T, const HybridStep& st) {
         }
     }
     if (K > 0) {
-        const int32_t* idx = g.hot_iota;
-        const int32_t* count = nullptr;
-        if (st.predictor_mode) {
-            LOCUS_TRY(gather_columns(buf(B_PRED_L), F, g.hot_map, K, T, buf(B_HOT_LOG), s));
-            LOCUS_TRY(select_active(buf(B_HOT_LOG), T, K, st.threshold, idx_.as<int32_t>(), count_.as<int32_t>(), s));
-            idx = idx_.as<int32_t>();
-            count = count_.as<int32_t>();
-        }
-        MatvecArgs a;
-        a.x = buf(B_CUR);
-        a.x_stride = E;
-        a.y_stride = K;
-        a.n_tokens = T;
-        a.idx = idx;
-        a.n_out = K;
-        a.d_count = count;
-        const bool gated = g.hot_gate.rows > 0;
-        if (gated) {
-            a.w = g.hot_gate;
-            a.y = buf(B_HG);
-            LOCUS_TRY(matvec(a, s));
-        }
-        a.w = g.hot_up;
-        a.y = buf(B_HU);
-        LOCUS_TRY(matvec(a, s));
-        LOCUS_TRY(ffn_activate(st.act, st.mode, gated ? buf(B_HG) : nullptr, buf(B_HU), buf(B_HH), int64_t(T) * K, s));
-        if (st.predictor_mode && T > 1)
-            LOCUS_TRY(mask_by_logits(buf(B_HH), K, T, buf(B_HOT_LOG), idx, count, st.threshold, s));
-        LOCUS_CUDA_TRY(cudaMemsetAsync(buf(B_Y), 0, size_t(T * E) * 4, s));
-        for (int t = 0; t < T; ++t) {
-            SparseAxpyArgs x;
-            x.wt = g.hot_down_t;
-            x.idx = idx;
-            x.a = buf(B_HH) + int64_t(t) * K;
-            x.n_max = K;
-            x.d_count = count;
-            x.y = buf(B_Y) + int64_t(t) * E;
-            x.scratch = buf(B_AXPY_SCR);
-            LOCUS_TRY(sparse_axpy(x, s));
-        }
+        LOCUS_TRY(hot_ffn_dev(g, T, st));
         LOCUS_CUDA_TRY(cudaMemcpyAsync(p_y_.data(), buf(B_Y), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
     } else {
         std::memset(p_y_.data(), 0, size_t(T * E) * 4);
@@ -386,6 +406,74 @@ Expected<float> GpuRunner::ffn_hot_end() {
     hot_pending_ = false;
     LOCUS_TRY(ev_done_.synchronize());
     return Event::elapsed_ms(ev_start_, ev_done_);
+}
+
+}  // namespace locus::cuda
+
+namespace locus::cuda {
+
+Status GpuRunner::resident_begin(const Batch& b, const float* x) {
+    const int64_t T = b.size();
+    if (T < 1 || T > max_tokens_) return Status::error("hybrid pass: batch larger than the GPU work buffers");
+    LOCUS_TRY(upload_positions(b, 0, T, resident_runs_));
+    resident_T_ = int(T);
+    const size_t bytes = size_t(T * spec_.n_embd) * 4;
+    std::memcpy(p_in_.data(), x, bytes);
+    hot_pending_ = true;
+    LOCUS_TRY(ev_start_.record(stream_.get()));
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_X), p_in_.data(), bytes, cudaMemcpyHostToDevice, stream_.get()));
+    return Status::ok();
+}
+
+Status GpuRunner::resident_layer(int64_t l, const HybridStep& st, bool send_cpu_input) {
+    const GpuLayer& g = m_.layer(l);
+    const int T = resident_T_;
+    cudaStream_t s = stream_.get();
+    const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    if (!g.ffn_norm) return Status::error("layer " + std::to_string(l) + ": ffn_norm not on the GPU");
+    LOCUS_TRY(attention_dev(l, resident_runs_, T));
+    LOCUS_TRY(add(buf(B_X), buf(B_AO), buf(B_X), int64_t(T) * E, s));
+    LOCUS_TRY(rms_norm(buf(B_X), g.ffn_norm, E, T, spec_.norm_eps, buf(B_CUR), s));
+    if (st.predictor_mode) {
+        if (!g.predictor) return Status::error("layer " + std::to_string(l) + ": predictor not on the GPU");
+        LOCUS_TRY(predictor_dev(g, T));  // reads the residual after attention, as the CPU path does
+    }
+    if (send_cpu_input) {
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_cur_.data(), buf(B_CUR), size_t(T * E) * 4, cudaMemcpyDeviceToHost, s));
+        if (st.predictor_mode)
+            LOCUS_CUDA_TRY(cudaMemcpyAsync(p_logits_.data(), buf(B_PRED_L), size_t(T) * size_t(F) * 4,
+                                           cudaMemcpyDeviceToHost, s));
+        LOCUS_TRY(ev_logits_.record(s));
+    }
+    if (g.n_hot == 0) return Status::ok();
+    LOCUS_TRY(hot_ffn_dev(g, T, st));
+    return add(buf(B_X), buf(B_Y), buf(B_X), int64_t(T) * E, s);
+}
+
+// Called after wait_logits() of the same layer: the copy of y into pinned memory cannot race an earlier upload
+// of it, which the stream finished before it recorded that event.
+Status GpuRunner::resident_add(const float* y) {
+    const int T = resident_T_;
+    cudaStream_t s = stream_.get();
+    const size_t bytes = size_t(T * spec_.n_embd) * 4;
+    std::memcpy(p_yc_.data(), y, bytes);
+    LOCUS_CUDA_TRY(cudaMemcpyAsync(buf(B_YC), p_yc_.data(), bytes, cudaMemcpyHostToDevice, s));
+    return add(buf(B_X), buf(B_YC), buf(B_X), int64_t(T) * spec_.n_embd, s);
+}
+
+Status GpuRunner::resident_end(const Batch& b, bool head, float* x, float* logits) {
+    cudaStream_t s = stream_.get();
+    const int64_t T = resident_T_;
+    hot_pending_ = false;
+    if (head) {
+        LOCUS_TRY(head_dev(b, 0, T, logits));
+    } else {
+        LOCUS_CUDA_TRY(cudaMemcpyAsync(p_out_.data(), buf(B_X), size_t(T * spec_.n_embd) * 4, cudaMemcpyDeviceToHost, s));
+    }
+    LOCUS_TRY(ev_done_.record(s));
+    LOCUS_TRY(stream_.synchronize());
+    if (!head) std::memcpy(x, p_out_.data(), size_t(T * spec_.n_embd) * 4);
+    return Status::ok();
 }
 
 }  // namespace locus::cuda

@@ -59,6 +59,19 @@ public:
     Status wait_logits();
     Expected<float> ffn_hot_end();
 
+    // Hybrid layers with the residual resident here (placements with every layer's attention, ffn_norm and, in
+    // predictor mode, predictor on the GPU): one stream, no wait but the CPU's for its input.
+    //   resident_begin: the batch's positions and residual (host, n_tok x n_embd) go up.
+    //   resident_layer: enqueues layer l: attention, residual add, FFN norm, predictor, the active hot neurons
+    //     (their output added to the residual here). With send_cpu_input, the normalised FFN input and the
+    //     predictor logits come down to pinned_cur() / pinned_logits(), ready after wait_logits().
+    //   resident_add: adds the CPU's cold-neuron output (n_tok x n_embd, host) to the residual.
+    //   resident_end: the output head (logits of the flagged tokens) or the residual back into x; waits.
+    Status resident_begin(const Batch& b, const float* x);
+    Status resident_layer(int64_t layer, const HybridStep& st, bool send_cpu_input);
+    Status resident_add(const float* y);
+    Status resident_end(const Batch& b, bool head, float* x, float* logits);
+
 private:
     GpuRunner(const GpuModel& m, const ModelSpec& s) : m_(m), spec_(s) {}
     struct Run { int64_t start, len; int seq; int32_t pos0; };
@@ -66,6 +79,9 @@ private:
     Status upload_positions(const Batch& b, int64_t t0, int64_t T, std::vector<Run>& runs);
     Status attention_dev(int64_t l, const std::vector<Run>& runs, int64_t T);  // d_x -> d_ao
     Status ffn_dense_dev(int64_t l, int64_t T);                                 // d_x += FFN(d_x)
+    Status predictor_dev(const GpuLayer& g, int T);                             // d_x -> predictor logits
+    Status hot_ffn_dev(const GpuLayer& g, int T, const HybridStep& st);         // d_cur, logits -> d_y
+    Status head_dev(const Batch& b, int64_t t0, int64_t T, float* logits);      // d_x -> host logits
     Status linear(const DeviceMatrix& w, const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t T);
     uint16_t* kcache(int seq, int64_t l) const;
     uint16_t* vcache(int seq, int64_t l) const;
@@ -81,7 +97,9 @@ private:
     std::vector<DeviceBuffer> kv_;  // per layer (empty when its attention is not on the GPU)
     std::vector<DeviceBuffer> f_;   // float work buffers, indexed by the enum in gpu_runner.cpp
     DeviceBuffer idx_, count_, pos_;
-    PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_;
+    PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_, p_yc_;
+    std::vector<Run> resident_runs_;  // the batch of the resident pass under way
+    int resident_T_ = 0;
     CublasHandle blas_;
     DeviceBuffer w_f16_, x_f16_;  // prefill GEMM scratch (allocated on first use; empty: matvec only)
     bool gemm_tried_ = false;

@@ -34,6 +34,14 @@ public:
     virtual Status ffn(int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) {
         return Status::error("FFN hook not implemented");
     }
+
+    // The whole layer stack with the residual kept on the device (a hybrid placement with every layer's
+    // attention there): s.x (the embeddings) in; out, s.x after the last layer, or the logits of the flagged
+    // tokens when device_output_head(). The CPU's share of each layer runs inside, on `pool`.
+    virtual bool resident_layers(int64_t n_tok) const { return false; }
+    virtual Status run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) {
+        return Status::error("resident-layers hook not implemented");
+    }
 };
 
 }  // namespace locus

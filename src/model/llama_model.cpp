@@ -53,6 +53,12 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
     if (s.counts) s.counts->begin_pass(spec_.n_layer, F, T);
     embed(batch, s.x.data());
     ForwardHooks* hooks = s.hooks;
+    if (hooks && hooks->resident_layers(T)) {
+        LOCUS_TRY(hooks->run_resident(batch, pool, s, logits));
+        if (!hooks->device_output_head()) output_head(batch, logits, pool, s);
+        s.ffn_stats.tokens += T;
+        return Status::ok();
+    }
     const int64_t n_cpu_layers = hooks ? std::min(spec_.n_layer, hooks->first_device_layer()) : spec_.n_layer;
     for (int64_t l = 0; l < n_cpu_layers; ++l) {
         if (hooks && hooks->attention_on_device(l)) LOCUS_TRY(hooks->attention(l, batch, s));

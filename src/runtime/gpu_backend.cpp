@@ -32,6 +32,8 @@ public:
     SparseFfn cpu_ffn;  // the CPU half of hybrid FFN steps
     std::unique_ptr<cuda::GpuModel> model;
     bool hybrid = false;
+    bool resident = false;        // hybrid: the whole layer stack on the GPU's stream (GpuHooks::run_resident)
+    std::vector<int64_t> n_cold;  // hybrid: per layer, neurons left to the CPU
     int64_t first_layer = 0;  // layer offload: layers >= this run on the GPU
     bool output = false;
     std::vector<uint8_t> attn_gpu, predictor_gpu;
@@ -146,6 +148,7 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
     if (!cached) return cached.status();
     plan.attn.assign(size_t(n), 0);
     plan.predictor.assign(size_t(n), 0);
+    plan.ffn_norm.assign(size_t(n), 0);
     plan.hot.assign(size_t(n), {});
     b.cold.assign(size_t(n), {});
     int64_t attn_no_kv = 0;
@@ -155,11 +158,21 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
         plan.attn[size_t(l)] = lp.attn_gpu && lp.k_cache_gpu && lp.v_cache_gpu;
         attn_no_kv += lp.attn_gpu && !plan.attn[size_t(l)];
         plan.predictor[size_t(l)] = lp.predictor_gpu;
+        plan.ffn_norm[size_t(l)] = lp.ffn_norm_gpu;
         plan.hot[size_t(l)] = lp.hot;
         b.cold[size_t(l)].assign(size_t(s.n_ff), 1);
         for (int32_t i : lp.hot) b.cold[size_t(l)][size_t(i)] = 0;
     }
     plan.output = p.output_gpu;
+    // The residual can stay on the GPU through the whole layer stack when every layer's attention, ffn_norm
+    // and (predictor mode) predictor are there: then one wait per layer (the CPU's input) and no other.
+    b.resident = true;
+    b.n_cold.assign(size_t(n), 0);
+    for (int64_t l = 0; l < n; ++l) {
+        b.n_cold[size_t(l)] = s.n_ff - int64_t(p.layers[size_t(l)].hot.size());
+        b.resident = b.resident && plan.attn[size_t(l)] && plan.ffn_norm[size_t(l)] &&
+                     (b.sparsity.mode != SparseMode::Predictor || plan.predictor[size_t(l)]);
+    }
     b.hybrid = true;
     b.first_layer = n;
     b.output = p.output_gpu;
@@ -167,6 +180,7 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
     b.predictor_gpu = plan.predictor;
     b.summary = describe_placement(p, *fp) + fmt::format("\n  GPU work buffers: {} (batches of {} tokens)", gib(reserve),
                                                          o.max_tokens) +
+                (b.resident ? "\n  residual kept on the GPU through all layers" : "") +
                 "\n  gpu index: " + cached->note;
     if (attn_no_kv)
         b.summary += fmt::format("\n  note: {} layers have attention weights but no KV cache placed: their attention "
@@ -194,6 +208,8 @@ public:
         return g.n_hot > 0 || (b_.sparsity.mode == SparseMode::Predictor && g.predictor);
     }
     Status ffn(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) override;
+    bool resident_layers(int64_t n_tok) const override { return b_.resident && n_tok <= r_->max_tokens(); }
+    Status run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) override;
 
     std::string report() const;
 
@@ -203,6 +219,7 @@ private:
     struct Stats {
         int64_t steps = 0;
         double wall_ms = 0, cpu_ms = 0, gpu_ms = 0, wait_ms = 0, pred_ms = 0;
+        int64_t resident_passes = 0;
     } st_;
 };
 
@@ -265,9 +282,54 @@ Status GpuHooks::ffn(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) 
     return Status::ok();
 }
 
+// Every layer on the GPU's stream, the residual staying there; per layer the CPU waits only for its input (the
+// normalised FFN input and the predictor logits), computes its cold neurons and sends their sum back, while the
+// GPU computes the hot ones. Layers without cold neurons need no wait at all.
+Status GpuHooks::run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) {
+    using clock = std::chrono::steady_clock;
+    auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    const ModelSpec& spec = b_.spec;
+    const int64_t T = batch.size(), E = spec.n_embd;
+    const auto t0 = clock::now();
+    LOCUS_TRY(r_->resident_begin(batch, s.x.data()));
+    cuda::HybridStep step;
+    step.predictor_mode = b_.sparsity.mode == SparseMode::Predictor;
+    step.predictor_on_gpu = step.predictor_mode;
+    step.threshold = b_.sparsity.threshold;
+    step.act = spec.ffn_act;
+    step.mode = spec.ffn_mode;
+    double wait_ms = 0, cpu_ms = 0;
+    s.cur.resize(T * E);
+    for (int64_t l = 0; l < spec.n_layer; ++l) {
+        const bool cpu_part = b_.n_cold[size_t(l)] > 0;
+        LOCUS_TRY(r_->resident_layer(l, step, cpu_part));
+        if (!cpu_part) continue;
+        const auto w0 = clock::now();
+        LOCUS_TRY(r_->wait_logits());
+        const auto w1 = clock::now();
+        std::memcpy(s.cur.data(), r_->pinned_cur(), size_t(T * E) * 4);
+        b_.cpu_ffn.forward_subset(b_.weights.layers[size_t(l)], l, T, pool, s, b_.cold[size_t(l)].data(),
+                                  step.predictor_mode ? r_->pinned_logits() : nullptr);
+        LOCUS_TRY(r_->resident_add(s.cur.data()));
+        wait_ms += ms(w0, w1);
+        cpu_ms += ms(w1, clock::now());
+    }
+    LOCUS_TRY(r_->resident_end(batch, b_.output, s.x.data(), logits));
+    st_.steps += spec.n_layer;
+    st_.wait_ms += wait_ms;
+    st_.cpu_ms += cpu_ms;
+    st_.wall_ms += ms(t0, clock::now());
+    st_.resident_passes += 1;
+    return Status::ok();
+}
+
 std::string GpuHooks::report() const {
     if (st_.steps == 0) return {};
     const double n = double(st_.steps);
+    if (st_.resident_passes > 0)  // the GPU side is not timed per layer here (no event per layer)
+        return fmt::format("hybrid, residual on the GPU: {} passes of all layers, per layer {:.3f} ms wall, of it {:.3f} ms "
+                           "waiting for the GPU's input to the CPU and {:.3f} ms CPU cold neurons (layers with cold "
+                           "neurons only)", st_.resident_passes, st_.wall_ms / n, st_.wait_ms / n, st_.cpu_ms / n);
     // Overlap: the part of the GPU half that ran while the CPU computed (GPU time not spent waited for).
     const double overlap = std::max(0.0, st_.gpu_ms - st_.wait_ms);
     return fmt::format("hybrid FFN: {} layer steps, per step {:.3f} ms wall = {:.3f} ms CPU prep/predictor + {:.3f} ms "
