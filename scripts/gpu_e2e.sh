@@ -6,6 +6,8 @@
 #   bash scripts/gpu_e2e.sh                       # checks + benchmark (about 6-8 minutes)
 #   LOCUS_E2E_BENCH=0 bash scripts/gpu_e2e.sh     # checks only (about 3 minutes, mostly the build)
 #   LOCUS_E2E_BUDGETS=2,4,8 bash scripts/gpu_e2e.sh
+#   LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=8,12,24 LOCUS_E2E_NGEN=16 LOCUS_E2E_TIMEOUT=400 bash scripts/gpu_e2e.sh
+#   LOCUS_E2E_SYNTH_ARGS="--hot-cover 0.5" ...    # the sparse model's activation profile (weak locality)
 # Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
 # tool), the full log is $OUT/gpu_e2e.log.
 set -uo pipefail
@@ -46,32 +48,41 @@ for t in f32 f16; do
     || die "locus synth --shape tiny --sparse --type $t failed"
 done
 
+rc=0
+if [ "${LOCUS_E2E_CHECK:-1}" != 0 ]; then
 say "== checks: $bin/locus_gpu_e2e check"
 $bin/locus_gpu_e2e check models/stories260K.gguf "$tmp/tiny_sparse_f32.gguf" "$tmp/tiny_sparse_f16.gguf" 2>&1 \
   | tee -a "$log" > build/gpu_e2e_check.txt
 rc=${PIPESTATUS[0]}
 grep -E "^(---|  PASS|  FAIL|error)" build/gpu_e2e_check.txt | head -80
+fi
 
 bench_rc=0
 if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
-  say "== benchmark: synthetic 7B ReLU Q4_0 (dense GGUF and PWRI), decode"
+  # One model on disk at a time (a 70B pair does not fit the device machine's 64 GB disk): dense, then sparse.
+  shape=${LOCUS_E2E_SHAPE:-7b}
   budgets=${LOCUS_E2E_BUDGETS:-4,8,12,24}
-  if $bin/locus_synth synth --shape 7b --act relu --type q4_0 -o "$tmp/7b_dense.gguf" >>"$log" 2>&1 &&
-     $bin/locus_synth synth --shape 7b --sparse --type q4_0 -o "$tmp/7b_sparse.gguf" >>"$log" 2>&1; then
-    say "models written: $(( $(date +%s) - t0 )) s"
-    timeout 240 $bin/locus_gpu_e2e bench "$tmp/7b_dense.gguf" "$tmp/7b_sparse.gguf" "$budgets" 48 2>&1 \
-      | tee -a "$log" > build/gpu_e2e_bench.txt
-    bench_rc=${PIPESTATUS[0]}
-  else
-    say "benchmark skipped: locus synth 7b failed (see log)"; bench_rc=1
-  fi
-  rm -f "$tmp"/7b_*.gguf
+  say "== benchmark: synthetic $shape ReLU Q4_0 (dense GGUF, then PWRI ${LOCUS_E2E_SYNTH_ARGS:-with the default profile}), decode"
+  : > build/gpu_e2e_bench.txt
+  for kind in dense sparse; do
+    f="$tmp/${shape}_$kind.gguf"
+    if [ $kind = dense ]; then args=(--act relu); else args=(--sparse ${LOCUS_E2E_SYNTH_ARGS:-}); fi
+    if ! $bin/locus_synth synth --shape "$shape" "${args[@]}" --type q4_0 -o "$f" >>"$log" 2>&1; then
+      say "benchmark: locus synth $shape $kind failed (see log)"; bench_rc=1; continue
+    fi
+    say "$kind model written: $(( $(date +%s) - t0 )) s"
+    if [ $kind = dense ]; then pair=("$f" -); else pair=(- "$f"); fi
+    timeout "${LOCUS_E2E_TIMEOUT:-240}" $bin/locus_gpu_e2e bench "${pair[@]}" "$budgets" "${LOCUS_E2E_NGEN:-48}" 2>&1 \
+      | tee -a "$log" >> build/gpu_e2e_bench.txt
+    [ "${PIPESTATUS[0]}" = 0 ] || bench_rc=1
+    rm -f "$f"
+  done
 fi
 
 say ""
 say "== summary (total $(( $(date +%s) - t0 )) s)"
-sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
-[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; sed -n '/^| model | configuration | decode/,$p' build/gpu_e2e_bench.txt; } | tee -a "$log"
+[ -f build/gpu_e2e_check.txt ] && sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
+[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse) " build/gpu_e2e_bench.txt; } | tee -a "$log"
 case $rc in
   0) say "gpu_e2e.sh: all GPU end-to-end checks passed" ;;
   77) die "the test binary found no GPU" ;;

@@ -2,7 +2,7 @@
 //   locus_gpu_e2e check STORIES.gguf SPARSE_F32.gguf SPARSE_F16.gguf
 //       greedy tokens and logits: CPU-only vs layer offload (-ngl partial, all, all + head) on the dense model;
 //       CPU-only vs hybrid (GPU attention of a few layers; 30% hot neurons; every neuron hot) on the sparse ones.
-//   locus_gpu_e2e bench DENSE.gguf SPARSE.gguf BUDGETS_GIB(comma list) [N_GEN]
+//   locus_gpu_e2e bench DENSE.gguf SPARSE.gguf BUDGETS_GIB(comma list) [N_GEN]   (a model given as - is skipped)
 //       decode tokens/s for CPU-only, -ngl filling each budget, full GPU, CPU sparse and hybrid per budget, each
 //       next to its bandwidth bound (bandwidths measured in the same run).
 // Exit code 0 only if every check passed. Without a GPU: 77.
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -237,7 +238,19 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
     o.max_tokens = 8;
     o.n_threads = threads;
     o.keep_logits = false;
-    auto run = [&](OpenModel& m, const std::string& model, const std::string& config, const GpuOptions* g) {
+    // LOCUS_E2E_THREADS=16,12,8: every configuration at each of these CPU thread counts (default: all cores).
+    std::vector<int> thread_counts;
+    if (const char* e = std::getenv("LOCUS_E2E_THREADS"))
+        for (const char* p = e; *p;) {
+            char* end = nullptr;
+            const long v = std::strtol(p, &end, 10);
+            if (end == p) break;
+            if (v > 0) thread_counts.push_back(int(v));
+            p = *end == ',' ? end + 1 : end;
+        }
+    if (thread_counts.empty()) thread_counts.push_back(threads);
+    auto run = [&](OpenModel& m, const std::string& model, const std::string& config_name, const GpuOptions* g) {
+        const std::string config = config_name + (thread_counts.size() > 1 ? ", -t " + std::to_string(o.n_threads) : "");
         auto r = greedy_decode(m, g, o);
         B b{model, config};
         if (!r) {
@@ -262,7 +275,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             if (!m.spec.sparse_file) (layer_gpu ? gpu : cpu) += ffn;
         }
         (r->gpu_head ? gpu : cpu) += mat(w.output);
-        cpu += r->cpu_ffn_bytes_per_token;
+        if (m.spec.sparse_file) cpu += r->cpu_ffn_bytes_per_token;  // dense FFN bytes are counted above
         const double sec = m.spec.sparse_file ? std::max(cpu / host, gpu / hbm) : cpu / host + gpu / hbm;
         b.bound = sec > 0 ? 1.0 / sec : 0;
         b.note = r->gpu_report;
@@ -271,36 +284,49 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
         out.push_back(b);
     };
-    {
+    if (dense != "-") {
         auto m = open_model(dense, SparseMode::Off);
         if (!m) {
             std::printf("error: %s\n", m.error().c_str());
             return 1;
         }
-        run(**m, "dense", "CPU only", nullptr);
-        for (double gib : budgets) {
-            GpuOptions g = ngl(0, o.max_tokens, o.n_ctx);
-            g.vram_budget_gib = gib;
-            run(**m, "dense", "layer offload filling " + std::to_string(int(gib)) + " GiB", &g);
+        for (int th : thread_counts) {
+            o.n_threads = th;
+            run(**m, "dense", "CPU only", nullptr);
+            for (double gib : budgets) {
+                GpuOptions g = ngl(0, o.max_tokens, o.n_ctx);
+                g.vram_budget_gib = gib;
+                run(**m, "dense", "layer offload filling " + std::to_string(int(gib)) + " GiB", &g);
+            }
+            GpuOptions full = ngl(-1, o.max_tokens, o.n_ctx);
+            run(**m, "dense", "full GPU (-ngl -1)", &full);
         }
-        GpuOptions full = ngl(-1, o.max_tokens, o.n_ctx);
-        run(**m, "dense", "full GPU (-ngl -1)", &full);
     }
-    {
+    if (sparse != "-") {
         auto m = open_model(sparse, SparseMode::Predictor);
         if (!m) {
             std::printf("error: %s\n", m.error().c_str());
             return 1;
         }
-        run(**m, "sparse", "CPU only (predictor)", nullptr);
-        for (double gib : budgets) {
-            GpuOptions g;
-            g.vram_budget_gib = gib;
-            g.max_tokens = o.max_tokens;
-            g.n_ctx = o.n_ctx;
-            g.verbose = false;
-            g.disable_gpu_index = true;
-            run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
+        for (int th : thread_counts) {
+            o.n_threads = th;
+            run(**m, "sparse", "CPU only (predictor)", nullptr);
+            for (double gib : budgets) {
+                GpuOptions g;
+                g.vram_budget_gib = gib;
+                g.max_tokens = o.max_tokens;
+                g.n_ctx = o.n_ctx;
+                g.verbose = false;
+                g.disable_gpu_index = true;
+                run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
+            }
+            GpuOptions all;  // every neuron that fits: the whole model on a large GPU
+            all.vram_budget_gib = -1.0;
+            all.max_tokens = o.max_tokens;
+            all.n_ctx = o.n_ctx;
+            all.verbose = false;
+            all.disable_gpu_index = true;
+            run(**m, "sparse", "hybrid, all free VRAM", &all);
         }
     }
     std::printf("\n| model | configuration | decode tokens/s | bound tokens/s | share of bound |\n|---|---|---|---|---|\n");
