@@ -181,7 +181,15 @@ Placement place_fixed(const ModelFootprint& fp, uint64_t budget) {
         }
     };
     auto any = [](size_t) { return true; };
-    prefix([](const LayerFootprint& l) { return l.attn_bytes; }, any, &LayerPlacement::attn_gpu);
+    // A layer's attention weights with its K and V cache, as one unit: attention runs beside its cache, so
+    // weights without their cache would be VRAM spent for nothing (upstream places the caches last).
+    for (size_t l = 0; l < fp.layers.size(); ++l) {
+        const LayerFootprint& f = fp.layers[l];
+        const uint64_t b = f.attn_bytes + f.v_cache_bytes + f.k_cache_bytes;
+        if (b > left) break;
+        left -= b;
+        p.layers[l].attn_gpu = p.layers[l].v_cache_gpu = p.layers[l].k_cache_gpu = true;
+    }
     prefix([](const LayerFootprint& l) { return l.predictor_bytes; },
            [&](size_t l) { return fp.layers[l].predictor_bytes > 0; }, &LayerPlacement::predictor_gpu);
     prefix([](const LayerFootprint& l) { return l.ffn_norm_bytes; }, any, &LayerPlacement::ffn_norm_gpu);
@@ -189,9 +197,6 @@ Placement place_fixed(const ModelFootprint& fp, uint64_t budget) {
         left -= fp.output_bytes;
         p.output_gpu = true;
     }
-    auto attn_on_gpu = [&](size_t l) { return p.layers[l].attn_gpu; };
-    prefix([](const LayerFootprint& l) { return l.v_cache_bytes; }, attn_on_gpu, &LayerPlacement::v_cache_gpu);
-    prefix([](const LayerFootprint& l) { return l.k_cache_bytes; }, attn_on_gpu, &LayerPlacement::k_cache_gpu);
     p.fixed_bytes = budget - left;
     p.ffn_budget_bytes = left;
     for (size_t l = 0; l < fp.layers.size(); ++l) p.layers[l].set_hot({}, fp.layers[l].n_ff);

@@ -1,9 +1,10 @@
 // The placement planner: given a VRAM budget, a model's footprint and its neurons' firing frequencies, decides
 // what lives on the GPU.
 //
-// Fixed parts first, in upstream PowerInfer's spending order, each from layer 0 up and stopping at the first
-// layer that does not fit: attention weights -> predictors -> ffn_norm -> output head -> KV cache (V, then K; only
-// for layers whose attention is on the GPU, since attention runs beside its cache). What is left goes to FFN
+// Fixed parts first, each from layer 0 up and stopping at the first layer that does not fit: attention weights
+// together with their K and V cache (attention runs beside its cache) -> predictors -> ffn_norm -> output head.
+// Upstream PowerInfer spends in the same order but places the caches last, which can leave attention weights
+// that cannot run on the GPU. What is left goes to FFN
 // neurons: per layer the k_l most frequent ones, k_l chosen to maximise the expected firings per token served by
 // the GPU (the method is described at HotMethod::optimal in planner.cpp).
 #pragma once

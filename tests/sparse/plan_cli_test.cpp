@@ -55,7 +55,7 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
 
     const std::string idx = gpu_index_path(model);
     std::filesystem::remove(idx);
-    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0015 --profile " + prof);
+    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0020 --profile " + prof);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("GPU-served share"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("same count in every layer"), std::string::npos) << r.output;
@@ -63,7 +63,7 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
     auto g = read_gpu_index(idx, 4, 768);
     ASSERT_TRUE(g) << g.error();
 
-    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.002 --profile " + prof);
+    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0025 --profile " + prof);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("reused " + idx), std::string::npos) << r.output;
 

@@ -154,28 +154,36 @@ TEST(Planner, EqualCostsGlobalFrequencyMatchesOptimalAtNeuronGranularity) {
     EXPECT_EQ(a.hot_count(), 1234);
 }
 
-TEST(Planner, FixedPartsFollowUpstreamOrder) {
-    // 4 layers, every fixed part 100 bytes: attention 400, predictors 400, ffn_norm 400, output 100, V 400, K 400.
+TEST(Planner, FixedPartsOrderAttentionWithItsCacheFirst) {
+    // 4 layers, every fixed part 100 bytes: per layer attention + V + K 300 (1200 in all), predictors 400,
+    // ffn_norm 400, output 100.
     const ModelFootprint fp = test::make_footprint(4, 64, {10}, 100);
-    Placement p = place_fixed(fp, 1000);  // attention (400) + predictors (400) + 2 ffn_norms (200)
+    Placement p = place_fixed(fp, 1000);  // 3 attention blocks (900) + 1 predictor (100)
     for (int l = 0; l < 4; ++l) {
-        EXPECT_TRUE(p.layers[size_t(l)].attn_gpu);
-        EXPECT_TRUE(p.layers[size_t(l)].predictor_gpu);
-        EXPECT_EQ(p.layers[size_t(l)].ffn_norm_gpu, l < 2);
-        EXPECT_FALSE(p.layers[size_t(l)].v_cache_gpu);
+        EXPECT_EQ(p.layers[size_t(l)].attn_gpu, l < 3) << l;
+        EXPECT_EQ(p.layers[size_t(l)].v_cache_gpu, l < 3) << l;  // never weights without their cache
+        EXPECT_EQ(p.layers[size_t(l)].k_cache_gpu, l < 3) << l;
+        EXPECT_EQ(p.layers[size_t(l)].predictor_gpu, l < 1) << l;
+        EXPECT_FALSE(p.layers[size_t(l)].ffn_norm_gpu);
     }
     EXPECT_FALSE(p.output_gpu);
     EXPECT_EQ(p.ffn_budget_bytes, 0u);
-    p = place_fixed(fp, 1950);  // ... + ffn_norm 400 + output 100 + V of 4 layers 400 + K of 2 layers + 50 left
-    EXPECT_TRUE(p.output_gpu);
-    for (int l = 0; l < 4; ++l) EXPECT_TRUE(p.layers[size_t(l)].v_cache_gpu);
-    for (int l = 0; l < 4; ++l) EXPECT_EQ(p.layers[size_t(l)].k_cache_gpu, l < 2);
+    p = place_fixed(fp, 1950);  // 1200 + predictors 400 + 3 ffn_norms 300 (the 4th does not fit: 50 left)
+    for (int l = 0; l < 4; ++l) {
+        EXPECT_TRUE(p.layers[size_t(l)].attn_gpu && p.layers[size_t(l)].v_cache_gpu && p.layers[size_t(l)].k_cache_gpu);
+        EXPECT_TRUE(p.layers[size_t(l)].predictor_gpu);
+        EXPECT_EQ(p.layers[size_t(l)].ffn_norm_gpu, l < 3) << l;
+    }
+    EXPECT_FALSE(p.output_gpu);
     EXPECT_EQ(p.fixed_bytes, 1900u);
     EXPECT_EQ(p.ffn_budget_bytes, 50u);
     const NeuronFrequencies f = test::power_law_frequencies(4, 64, {1.0}, 0.5, 5);
     ASSERT_TRUE(place_hot_neurons(p, fp, f, {1, HotMethod::optimal}));
     EXPECT_EQ(p.hot_count(), 5);
     EXPECT_EQ(p.bytes_used(), 1950u);
+    p = place_fixed(fp, 2100);  // everything fixed: 2100
+    EXPECT_TRUE(p.output_gpu);
+    EXPECT_EQ(p.ffn_budget_bytes, 0u);
 }
 
 TEST(Planner, BudgetTooSmallForAttentionPlacesLeadingLayers) {
