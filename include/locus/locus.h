@@ -96,8 +96,10 @@ typedef void (*locus_progress_callback)(double fraction, void* user_data);
 typedef struct locus_model_options {
     uint32_t struct_size;      /* sizeof(locus_model_options); set by locus_model_default_options() */
     int32_t n_threads;         /* compute threads; 0: all hardware threads */
-    double vram_budget_gib;    /* GPU memory for weights in GiB. < 0: automatic (all on the CPU in a build without
-                                  CUDA); 0: CPU only; > 0: needs a CUDA build, else LOCUS_ERR_UNSUPPORTED */
+    double vram_budget_gib;    /* GPU memory in GiB. <= 0: CPU only (< 0, "automatic", is CPU only for now);
+                                  > 0: placed as `locus run --vram-budget` places it (dense models: trailing
+                                  layers; PowerInfer files: the planner); needs a CUDA build, else
+                                  LOCUS_ERR_UNSUPPORTED; a budget that cannot hold what it must is LOCUS_ERR_LOAD */
     int32_t sparse_mode;       /* a locus_sparse_mode */
     float sparse_threshold;    /* predictor threshold; < 0: from LLAMA_SPARSE_PRED_THRESHOLD or the file */
     int32_t resident;          /* 1: copy the weights into huge-page memory; 0: compute from the file mapping */

@@ -74,6 +74,8 @@ locus_status locus_model_load(const char* path, const locus_model_options* optio
         eo.n_threads = o.n_threads;
         eo.resident = o.resident != 0;
         eo.sparse = to_sparse_mode(o.sparse_mode);
+        // A positive budget (CUDA builds only, see check_options): placed as `--vram-budget` places it.
+        if (o.vram_budget_gib > 0) eo.gpu.vram_budget_gib = o.vram_budget_gib;
         if (o.sparse_threshold >= 0) eo.sparse_threshold = o.sparse_threshold;
         if (o.progress) eo.progress = [cb = o.progress, ud = o.progress_user_data](double f) { cb(f, ud); };
 

@@ -367,6 +367,14 @@ std::string gpu_placement_summary(const GpuBackend& b) { return b.summary; }
 int64_t gpu_attention_layers(const GpuBackend& b) { return std::count(b.attn_gpu.begin(), b.attn_gpu.end(), 1); }
 bool gpu_output_head(const GpuBackend& b) { return b.output; }
 uint64_t gpu_weight_bytes(const GpuBackend& b) { return b.model ? b.model->bytes() : 0; }
+double gpu_ffn_fraction(const GpuBackend& b) {
+    const int64_t n = b.spec.n_layer;
+    if (n <= 0) return 0.0;
+    if (!b.hybrid) return double(n - std::min(b.first_layer, n)) / double(n);
+    double cold = 0;
+    for (int64_t c : b.n_cold) cold += double(c);
+    return 1.0 - cold / (double(n) * double(b.spec.n_ff));
+}
 
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_ctx, int n_seq, int64_t max_tokens) {
     auto r = cuda::GpuRunner::create(*b.model, b.spec, n_ctx, n_seq, max_tokens);

@@ -49,6 +49,8 @@ std::string gpu_placement_summary(const GpuBackend& b);
 int64_t gpu_attention_layers(const GpuBackend& b);
 bool gpu_output_head(const GpuBackend& b);
 uint64_t gpu_weight_bytes(const GpuBackend& b);
+// Share of the FFN neurons computed on the GPU: hot neurons (hybrid) or the offloaded layers' (layer offload).
+double gpu_ffn_fraction(const GpuBackend& b);
 
 // The hooks of one session (its GPU KV cache and work buffers): set them in ForwardScratch::hooks.
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_ctx, int n_seq, int64_t max_tokens);
