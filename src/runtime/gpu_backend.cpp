@@ -188,6 +188,17 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
     return Status::ok();
 }
 
+// What a hybrid FFN step of this model does; the predictor runs on the GPU when the layer has it there.
+cuda::HybridStep hybrid_step(const GpuBackend& b, bool predictor_here) {
+    cuda::HybridStep st;
+    st.predictor_mode = b.sparsity.mode == SparseMode::Predictor;
+    st.predictor_on_gpu = st.predictor_mode && predictor_here;
+    st.threshold = b.sparsity.threshold;
+    st.act = b.spec.ffn_act;
+    st.mode = b.spec.ffn_mode;
+    return st;
+}
+
 // The hooks of one session.
 class GpuHooks final : public ForwardHooks {
 public:
@@ -237,12 +248,7 @@ Status GpuHooks::ffn(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) 
     for (int64_t t = 0; t < T; ++t) rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec.norm_eps, s.cur.data() + t * E);
     std::memcpy(r_->pinned_cur(), s.cur.data(), size_t(T * E) * 4);
 
-    cuda::HybridStep step;
-    step.predictor_mode = b_.sparsity.mode == SparseMode::Predictor;
-    step.predictor_on_gpu = step.predictor_mode && b_.model->layer(l).predictor;
-    step.threshold = b_.sparsity.threshold;
-    step.act = spec.ffn_act;
-    step.mode = spec.ffn_mode;
+    const cuda::HybridStep step = hybrid_step(b_, b_.model->layer(l).predictor);
     const float* logits = nullptr;
     if (step.predictor_mode && !step.predictor_on_gpu) {  // the predictor runs on the CPU, before the GPU half
         const int64_t r = L.fc1.rows;
@@ -292,12 +298,7 @@ Status GpuHooks::run_resident(const Batch& batch, ThreadPool& pool, ForwardScrat
     const int64_t T = batch.size(), E = spec.n_embd;
     const auto t0 = clock::now();
     LOCUS_TRY(r_->resident_begin(batch, s.x.data()));
-    cuda::HybridStep step;
-    step.predictor_mode = b_.sparsity.mode == SparseMode::Predictor;
-    step.predictor_on_gpu = step.predictor_mode;
-    step.threshold = b_.sparsity.threshold;
-    step.act = spec.ffn_act;
-    step.mode = spec.ffn_mode;
+    const cuda::HybridStep step = hybrid_step(b_, true);  // resident: every predictor is on the GPU
     double wait_ms = 0, cpu_ms = 0;
     s.cur.resize(T * E);
     for (int64_t l = 0; l < spec.n_layer; ++l) {
