@@ -73,14 +73,19 @@ int info(const std::string& path, bool all_tensors) {
         return 0;
     }
     ModelSpec& s = *spec;
+    const std::string positions =
+        s.positions == Positions::learned
+            ? fmt::format("learned positions (position_embd, offset {})", s.position_offset)
+            : fmt::format("rope {} base {} scale {}", s.rope_style == RopeStyle::neox ? "neox" : "normal",
+                          s.rope_freq_base, s.rope_freq_scale);
     std::printf("\nmodel: arch %s, %lld layers, n_embd %lld, n_ff %lld, heads %lld (kv %lld), head dim %lld, "
-                "context %lld\n       rope %s base %g scale %g, ffn %s (%s), norm eps %g%s\n",
+                "context %lld\n       %s, ffn %s (%s), %s eps %g%s%s\n",
                 s.arch.c_str(), (long long)s.n_layer, (long long)s.n_embd, (long long)s.n_ff, (long long)s.n_head,
-                (long long)s.n_head_kv, (long long)s.head_dim, (long long)s.n_ctx_train,
-                s.rope_style == RopeStyle::neox ? "neox" : "normal", s.rope_freq_base, s.rope_freq_scale,
+                (long long)s.n_head_kv, (long long)s.head_dim, (long long)s.n_ctx_train, positions.c_str(),
                 ffn_activation_name(s.ffn_act),
-                s.ffn_mode == FfnMode::par ? "gated" : s.ffn_mode == FfnMode::sym ? "dReLU" : "no gate", s.norm_eps,
-                s.sparse_file ? ", sparse file" : "");
+                s.ffn_mode == FfnMode::par ? "gated" : s.ffn_mode == FfnMode::sym ? "dReLU" : "no gate",
+                s.norm == NormType::layer ? "layernorm" : "rmsnorm", s.norm_eps,
+                s.linear_biases ? ", biases" : "", s.sparse_file ? ", sparse file" : "");
     auto w = bind_weights(file, s);
     if (!w) {
         std::printf("       weights: not runnable by Locus: %s\n", w.error().c_str());

@@ -12,6 +12,13 @@
 // --sparse writes the PowerInfer layout (PWRI magic, ffn_down_t, fc1/fc2); without it the same weight values
 // go into a dense GGUF (ffn_down by output row) for llama.cpp and dense Locus. `locus profile` measures the
 // profile a model really has.
+//
+// --arch opt writes OPT's layout (PowerInfer's converter's names and keys): learned positions (position_embd,
+// context_length = positions + 2, OPT's offset), LayerNorms with weight and bias, biases on q/k/v/out, up and
+// down, no gate, the head tied to token_embd. Norm weights and biases are random (not 1 and 0), so a forward
+// pass that skips one of them is caught by the reference tests. Up carries the firing structure without the
+// b_i column: b_i is up's bias, and up's rows are scaled for the LayerNorm (which divides by the residual's RMS)
+// so that A_i . (B x) still decides firing; the predictor (unnormalised x, as upstream) is then close to exact.
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
@@ -24,6 +31,7 @@
 #include "sparse/synthetic_profile.h"
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 namespace locus::app {
@@ -126,7 +134,9 @@ int synth(SynthArgs a) {
         return 1;
     }
 
-    if (a.act.empty()) a.act = a.arch == "falcon" ? "gelu" : "silu";  // the architectures' usual activations
+    const bool falcon = a.arch == "falcon", opt = a.arch == "opt";
+    if (opt) s.heads_kv = s.heads;  // OPT has no grouped-query attention
+    if (a.act.empty()) a.act = falcon ? "gelu" : opt ? "relu" : "silu";  // the architectures' usual activations
     const bool relu = a.sparse || a.act == "relu";
     const DType pred_type_default = type;
     DType pred_type = pred_type_default;
@@ -161,21 +171,24 @@ int synth(SynthArgs a) {
 
     gguf::Writer w;
     w.set_powerinfer(a.sparse);
-    const bool falcon = a.arch == "falcon";
     const std::string ap = a.arch + ".";
     w.set("general.architecture", gguf::Value::make_string(a.arch));
     w.set("general.name", gguf::Value::make_string(fmt::format("locus-synth-{}{}-{}{}", a.arch == "llama" ? "" : a.arch + "-", a.shape, tt->name,
                                                                a.sparse ? "-sparse" : relu ? "-relu" : "")));
-    w.set(ap + "context_length", gguf::Value::make_u32(uint32_t(a.ctx)));
+    // OPT: the keys PowerInfer's converter writes (the activation and the epsilon are OPT's own, unwritten).
+    const int64_t n_pos_rows = a.ctx + 2;
+    w.set(ap + "context_length", gguf::Value::make_u32(uint32_t(opt ? n_pos_rows : a.ctx)));
     w.set(ap + "embedding_length", gguf::Value::make_u32(uint32_t(s.embd)));
     w.set(ap + "block_count", gguf::Value::make_u32(uint32_t(s.layers)));
     w.set(ap + "feed_forward_length", gguf::Value::make_u32(uint32_t(s.ff)));
     w.set(ap + "attention.head_count", gguf::Value::make_u32(uint32_t(s.heads)));
-    w.set(ap + "attention.head_count_kv", gguf::Value::make_u32(uint32_t(s.heads_kv)));
-    w.set(ap + "rope.dimension_count", gguf::Value::make_u32(uint32_t(s.embd / s.heads)));
-    w.set(ap + (falcon ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"),
-          gguf::Value::make_f32(1e-5f));
-    w.set("locus.ffn_activation", gguf::Value::make_string(relu ? "relu" : a.act));
+    if (!opt) {
+        w.set(ap + "attention.head_count_kv", gguf::Value::make_u32(uint32_t(s.heads_kv)));
+        w.set(ap + "rope.dimension_count", gguf::Value::make_u32(uint32_t(s.embd / s.heads)));
+        w.set(ap + (falcon ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon"),
+              gguf::Value::make_f32(1e-5f));
+    }
+    if (!opt || a.act != "relu") w.set("locus.ffn_activation", gguf::Value::make_string(relu ? "relu" : a.act));
     if (a.sparse) w.set("powerinfer.sparse_threshold", gguf::Value::make_f32(0.0f));
     if (relu) {
         w.set("locus.synth.active", gguf::Value::make_f32(float(a.profile.active)));
@@ -236,6 +249,22 @@ int synth(SynthArgs a) {
         std::vector<float> v(n, 0.0f);
         return w.add_tensor(name, DType::F32, {n}, v.data(), v.size() * 4);
     };
+    // F32 vector of center + uniform [-amp, amp); element 0 stays `first` when given (dimension 0 carries C).
+    // Values are keyed by `key` (default: the name), so a renamed tensor can keep them.
+    auto add_vec = [&](const std::string& name, int64_t n, float center, float amp, std::optional<float> first = {},
+                       const std::string& key = "") {
+        std::vector<float> v(n);
+        const uint64_t vkey = key_of(key.empty() ? name : key);
+        for (int64_t i = 0; i < n; ++i) v[size_t(i)] = center + unif_at(vkey, uint64_t(i), amp);
+        if (first) v[0] = *first;
+        return w.add_tensor(name, DType::F32, {n}, v.data(), v.size() * 4);
+    };
+    // LayerNorm weight and bias: near 1 and 0 for the random models.
+    auto add_layer_norm = [&](const std::string& prefix) {
+        Status r = opt ? add_vec(prefix + ".weight", E, 1.0f, 0.1f) : add_ones(prefix + ".weight", E);
+        if (r) r = opt ? add_vec(prefix + ".bias", E, 0.0f, 0.05f) : add_zeros(prefix + ".bias", E);
+        return r;
+    };
 
     // The activation structure of layer l (see the top of this file).
     constexpr float kC = 1.0f;
@@ -280,42 +309,74 @@ int synth(SynthArgs a) {
         embd(r, row);
         row[0] = kC;
     }) : embd);
+    // OPT's learned positions, a quarter of the token embeddings' energy; nothing in dimension 0.
+    const float pos_var = 0.25f / float(E);
+    if (opt && st) {
+        RowFill pos = random_rows("position_embd.weight", E, pos_var);
+        st = add_matrix("position_embd.weight", E, n_pos_rows, type, [pos](int64_t r, float* row) {
+            pos(r, row);
+            row[0] = 0.0f;
+        });
+    }
     for (int64_t l = 0; st && l < s.layers; ++l) {
         const std::string p = fmt::format("blk.{}.", l);
         auto lay = relu ? std::make_shared<Structure>(structure(l)) : nullptr;
-        if (st) st = add_ones(p + "attn_norm.weight", E);
+        // OPT: the positions add their energy to A_i . (B x) (variance 1 + E pos_var); the thresholds follow.
+        if (opt && lay)
+            for (float& v : lay->b) v *= std::sqrt(1.0f + pos_var * float(E));
+        if (falcon || opt) {
+            if (st) st = add_layer_norm(p + "attn_norm");
+        } else {
+            if (st) st = add_ones(p + "attn_norm.weight", E);
+        }
         if (falcon) {
-            if (st) st = add_zeros(p + "attn_norm.bias", E);
             if (st) st = add_random(p + "attn_qkv.weight", E, E + 2 * kv, 1.0f / float(E));
         } else {
             if (st) st = add_random(p + "attn_q.weight", E, E, 1.0f / float(E));
             if (st) st = add_random(p + "attn_k.weight", E, kv, 1.0f / float(E));
             if (st) st = add_random(p + "attn_v.weight", E, kv, 1.0f / float(E));
         }
+        if (opt) {
+            if (st) st = add_vec(p + "attn_q.bias", E, 0.0f, 0.5f);
+            if (st) st = add_vec(p + "attn_k.bias", kv, 0.0f, 0.5f);
+            if (st) st = add_vec(p + "attn_v.bias", kv, 0.0f, 0.5f);
+        }
         RowFill wo = random_rows(p + "attn_output.weight", E, wo_var);
         if (st) st = add_matrix(p + "attn_output.weight", E, E, type, relu ? RowFill([wo, E](int64_t r, float* row) {
             wo(r, row);
             if (r == 0) std::fill(row, row + E, 0.0f);
         }) : wo);
-        if (!falcon && st) st = add_ones(p + "ffn_norm.weight", E);
-        // The profile lives in the matrix whose ReLU decides firing: the gate, or up when there is none (falcon).
-        const std::string act_name = falcon ? "ffn_up.weight" : "ffn_gate.weight";
+        // Output biases as large as the outputs themselves (nothing in dimension 0).
+        const float out_amp = std::sqrt(3.0f * out_var);
+        if (opt && st) st = add_vec(p + "attn_output.bias", E, 0.0f, out_amp, 0.0f);
+        if (opt) {
+            if (st) st = add_layer_norm(p + "ffn_norm");
+        } else if (!falcon) {
+            if (st) st = add_ones(p + "ffn_norm.weight", E);
+        }
+        // The profile lives in the matrix whose ReLU decides firing: the gate, or up when there is none (falcon,
+        // opt). OPT: b_i moves to up's bias, and the scale is the residual's RMS (sqrt((C^2 + 1 + E pos_var) / E)),
+        // which undoes the LayerNorm's division by it, so the pre-activation is close to A_i . (B x) + b_i.
+        const std::string act_name = falcon || opt ? "ffn_up.weight" : "ffn_gate.weight";
         if (relu) {
-            const float gs = 1.0f / std::sqrt(float(E));
-            if (st) st = add_matrix(p + act_name, E, F, type, [lay, k, E, gs](int64_t i, float* row) {
+            const float gs = opt ? std::sqrt((kC * kC + 1.0f + pos_var * float(E)) / float(E))
+                                 : 1.0f / std::sqrt(float(E));
+            if (st) st = add_matrix(p + act_name, E, F, type, [lay, k, E, gs, opt](int64_t i, float* row) {
                 std::fill(row, row + E, 0.0f);
                 for (int64_t j = 0; j < k; ++j) {
                     const float aij = lay->A[size_t(i * k + j)];
                     const float* bj = lay->B.data() + j * E;
                     for (int64_t e = 0; e < E; ++e) row[e] += aij * bj[e];
                 }
-                row[0] = lay->b[size_t(i)];
+                row[0] = opt ? 0.0f : lay->b[size_t(i)];
                 for (int64_t e = 0; e < E; ++e) row[e] *= gs;
             });
+            if (opt && st) st = w.add_tensor(p + "ffn_up.bias", DType::F32, {F}, lay->b.data(), lay->b.size() * 4);
         } else {
             if (st) st = add_random(p + act_name, E, F, 1.0f / float(E));
+            if (opt && st) st = add_vec(p + "ffn_up.bias", F, 0.0f, 0.5f);
         }
-        if (!falcon && st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
+        if (!falcon && !opt && st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
         // Down: element (out e, neuron i) is the same value in either layout; nothing writes dimension 0.
         const uint64_t kd = key_of(p + "ffn_down");
         const float damp = std::sqrt(3.0f * down_var);
@@ -324,6 +385,8 @@ int synth(SynthArgs a) {
                 for (int64_t e = 0; e < E; ++e) row[e] = unif_at(kd, uint64_t(e * F + i), damp);
                 if (relu) row[0] = 0.0f;
             });
+            // PowerInfer's converter renames the bias with its matrix (same values as the dense file's).
+            if (opt && st) st = add_vec(p + "ffn_down_t.bias", E, 0.0f, out_amp, 0.0f, p + "ffn_down.bias");
             if (st) st = add_matrix(p + "fc1.weight", E, rank, pred_type, [=, rr = random_rows(p + "fc1.weight", E, 1.0f / float(E))](int64_t r, float* row) {
                 if (r == 0) {
                     std::fill(row, row + E, 0.0f);
@@ -348,11 +411,17 @@ int synth(SynthArgs a) {
             if (st) st = add_matrix(p + "ffn_down.weight", F, E, type, [=](int64_t e, float* row) {
                 for (int64_t i = 0; i < F; ++i) row[i] = relu && e == 0 ? 0.0f : unif_at(kd, uint64_t(e * F + i), damp);
             });
+            if (opt && st) st = add_vec(p + "ffn_down.bias", E, 0.0f, out_amp, 0.0f);
         }
     }
-    if (st) st = add_ones("output_norm.weight", E);
-    if (falcon && st) st = add_zeros("output_norm.bias", E);
-    if (st) st = add_random("output.weight", E, s.vocab, 1.0f / float(E));
+    if (opt) {
+        if (st) st = add_layer_norm("output_norm");
+    } else {
+        if (st) st = add_ones("output_norm.weight", E);
+        if (falcon && st) st = add_zeros("output_norm.bias", E);
+    }
+    // OPT ties the head to the token embeddings (no output.weight), as its checkpoints do.
+    if (!opt && st) st = add_random("output.weight", E, s.vocab, 1.0f / float(E));
     if (st) st = w.write(a.out);
     if (!st) {
         std::fprintf(stderr, "error: %s\n", st.message().c_str());
@@ -372,8 +441,10 @@ Runner add_synth(CLI::App& app) {
     CLI::App* c = app.add_subcommand("synth", "Write a model of a given shape with random weights (speed tests only)");
     c->add_option("-o,--output", a->out, "Output GGUF file")->required();
     c->add_option("--shape", a->shape, "tiny, 1b, 7b, 13b, 40b or 70b");
-    c->add_option("--arch", a->arch, "llama (gated FFN) or falcon (LayerNorm, fused QKV, parallel blocks, no gate)")
-        ->check(CLI::IsMember({"llama", "falcon"}));
+    c->add_option("--arch", a->arch,
+                  "llama (gated FFN), falcon (LayerNorm, fused QKV, parallel blocks, no gate) or opt (LayerNorm, "
+                  "learned positions, biases, ReLU without a gate, tied head)")
+        ->check(CLI::IsMember({"llama", "falcon", "opt"}));
     c->add_option("--type", a->type, "Weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q5_K, q6_K");
     c->add_option("--act", a->act, "FFN activation: silu, gelu or relu (default silu; falcon gelu)")
         ->check(CLI::IsMember({"silu", "gelu", "relu"}));

@@ -68,8 +68,11 @@ void sparse_ffn_rows(const SparseRowsArgs& a, const int32_t* idx, int64_t n, flo
     const int64_t ns = int64_t(sel.size());
     if (a.up_pre)
         for (int64_t s = 0; s < ns; ++s) up[size_t(s)] = a.up_pre[sel[size_t(s)]];
-    else
+    else {
         rows_dot(*a.up, sel.data(), ns, a.x_up, up.data(), scalar);
+        if (a.up_bias)
+            for (int64_t s = 0; s < ns; ++s) up[size_t(s)] += a.up_bias[sel[size_t(s)]];
+    }
 
     for (int64_t j = 0; j < n; ++j) h[j] = 0.0f;
     for (int64_t s = 0; s < ns; ++s) {

@@ -18,6 +18,9 @@ struct SparseRowsArgs {
     // Already computed dense values (indexed by neuron), used instead of the row products when set.
     const float* gate_pre = nullptr;
     const float* up_pre = nullptr;
+    // Up's bias (indexed by neuron; opt), added to the up row products before the activation. Not added to
+    // up_pre, which holds finished values.
+    const float* up_bias = nullptr;
 };
 
 // h[j] = act(gate_i · x, up_i · x) for i = idx[j], j < n. `scalar` uses the types' reference dots (the

@@ -8,6 +8,7 @@
 #include "core/fp16.h"
 #include "cpu/activation.h"
 #include "cpu/attention.h"
+#include "cpu/bias.h"
 #include "cpu/norm.h"
 #include "model/forward_hooks.h"
 
@@ -36,6 +37,9 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, float* logits, Threa
         if (batch.pos[t] < 0 || batch.pos[t] >= kv.n_ctx())
             return Status::error(fmt::format("position {} is outside the context of {} tokens", batch.pos[t],
                                              kv.n_ctx()));
+        if (spec_.positions == Positions::learned && batch.pos[t] >= spec_.n_ctx_train)
+            return Status::error(fmt::format("position {} is beyond the {} positions '{}' has learned embeddings for",
+                                             batch.pos[t], spec_.n_ctx_train, spec_.arch));
     }
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
     s.x.resize(T * E);
@@ -90,9 +94,16 @@ void LlamaModel::norm(const float* x, const std::vector<float>& w, const std::ve
 }
 
 void LlamaModel::embed(const Batch& batch, float* x) const {
+    const int64_t E = spec_.n_embd;
     const TypeTraits& tt = type_traits(w_.tok_embd.type);
-    for (int64_t t = 0; t < batch.size(); ++t)
-        tt.to_float(w_.tok_embd.row(batch.tokens[t]), x + t * spec_.n_embd, spec_.n_embd);
+    for (int64_t t = 0; t < batch.size(); ++t) tt.to_float(w_.tok_embd.row(batch.tokens[t]), x + t * E, E);
+    if (spec_.positions != Positions::learned) return;
+    const TypeTraits& pt = type_traits(w_.pos_embd.type);
+    std::vector<float> row(static_cast<size_t>(E));
+    for (int64_t t = 0; t < batch.size(); ++t) {
+        pt.to_float(w_.pos_embd.row(batch.pos[t] + spec_.position_offset), row.data(), E);
+        for (int64_t i = 0; i < E; ++i) x[t * E + i] += row[size_t(i)];
+    }
 }
 
 void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, ThreadPool& pool,
@@ -135,8 +146,10 @@ void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, Thr
             if (!L.bq.empty()) for (int64_t i = 0; i < Q; ++i) q[i] += L.bq[i];
             if (!L.bk.empty()) for (int64_t i = 0; i < KV; ++i) k[i] += L.bk[i];
             if (!L.bv.empty()) for (int64_t i = 0; i < KV; ++i) v[i] += L.bv[i];
-            rope(rope_, q, spec_.n_head, batch.pos[t]);
-            rope(rope_, k, spec_.n_head_kv, batch.pos[t]);
+            if (spec_.positions == Positions::rope) {
+                rope(rope_, q, spec_.n_head, batch.pos[t]);
+                rope(rope_, k, spec_.n_head_kv, batch.pos[t]);
+            }
             uint16_t* kc = kv.k(batch.seq[t], l) + int64_t(batch.pos[t]) * KV;
             uint16_t* vc = kv.v(batch.seq[t], l) + int64_t(batch.pos[t]) * KV;
             for (int64_t i = 0; i < KV; ++i) {
@@ -171,13 +184,14 @@ void LlamaModel::attention_block(int64_t l, const Batch& batch, KvCache& kv, Thr
 
     const MatmulOut o[] = {{&L.wo, s.attn_out.data(), E}};
     matmul(o, s.attn.data(), Q, T, pool, s.act);
+    add_bias_rows(L.bo, T, s.attn_out.data());
 }
 
 void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
     const LayerWeights& L = w_.layers[l];
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
     if (!spec_.parallel_block)  // parallel blocks: s.cur already holds the FFN input
-        for (int64_t t = 0; t < T; ++t) norm(s.x.data() + t * E, L.ffn_norm, {}, s.cur.data() + t * E);
+        for (int64_t t = 0; t < T; ++t) norm(s.x.data() + t * E, L.ffn_norm, L.ffn_norm_b, s.cur.data() + t * E);
     if (L.ffn_gate.present()) {
         const MatmulOut gu[] = {{&L.ffn_gate, s.gate.data(), F}, {&L.ffn_up, s.up.data(), F}};
         matmul(gu, s.cur.data(), E, T, pool, s.act);
@@ -185,6 +199,7 @@ void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratc
         const MatmulOut u[] = {{&L.ffn_up, s.up.data(), F}};
         matmul(u, s.cur.data(), E, T, pool, s.act);
     }
+    add_bias_rows(L.ffn_up_b, T, s.up.data());
     const bool gated = L.ffn_gate.present();
     pool.parallel_for(T * F, [&](int64_t b, int64_t e, int) {
         ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? s.gate.data() + b : nullptr, s.up.data() + b,
@@ -196,6 +211,7 @@ void LlamaModel::ffn_block(int64_t l, int64_t T, ThreadPool& pool, ForwardScratc
                                 (gated ? L.ffn_gate.rows * L.ffn_gate.row_bytes : 0);
     const MatmulOut d[] = {{&L.ffn_down, s.cur.data(), E}};
     matmul(d, s.hidden.data(), F, T, pool, s.act);
+    add_bias_rows(L.ffn_down_b, T, s.cur.data());
     for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
 }
 

@@ -1,6 +1,7 @@
 // The llama-family forward pass on the CPU: RMSNorm, RoPE, grouped-query attention over the KV cache,
 // gated (or plain) FFN, residual stream. Architectures sharing it: llama, mistral, qwen2 (QKV biases), bamboo,
-// and falcon (LayerNorm, fused QKV, attention and FFN in parallel on the layer input).
+// falcon (LayerNorm, fused QKV, attention and FFN in parallel on the layer input) and opt (LayerNorm, learned
+// positions instead of RoPE, biases on every projection, ReLU FFN without a gate).
 #pragma once
 #include <cstdint>
 #include <vector>

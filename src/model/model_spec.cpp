@@ -1,5 +1,6 @@
 #include "model/model_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -8,12 +9,13 @@
 namespace locus {
 namespace {
 
-// Architectures whose forward pass is the llama one (RMSNorm, RoPE, GQA attention, gated FFN).
+// The architectures the forward pass runs, as traits of the llama one (RMSNorm, RoPE, GQA attention, gated FFN).
 struct ArchTraits {
     const char* name;
     RopeStyle rope;
     NormType norm = NormType::rms;
     bool parallel_block = false;
+    Positions positions = Positions::rope;
 };
 constexpr ArchTraits kArchs[] = {
     {"llama", RopeStyle::normal},
@@ -21,7 +23,11 @@ constexpr ArchTraits kArchs[] = {
     {"qwen2", RopeStyle::neox},
     {"bamboo", RopeStyle::normal},
     {"falcon", RopeStyle::neox, NormType::layer, true},
+    // OPT: pre-LayerNorm blocks, learned absolute positions, biases everywhere, ReLU FFN without a gate.
+    {"opt", RopeStyle::normal, NormType::layer, false, Positions::learned},
 };
+// OPT's position table starts two rows before position 0 (see ModelSpec::position_offset).
+constexpr int64_t kOptPositionOffset = 2;
 
 }  // namespace
 
@@ -51,6 +57,7 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
     s.rope_style = traits->rope;
     s.norm = traits->norm;
     s.parallel_block = traits->parallel_block;
+    s.positions = traits->positions;
     s.sparse_file = f.is_powerinfer();
     if (auto name = f.get_string("general.name"); name && *name) s.name = **name;
 
@@ -117,6 +124,15 @@ Expected<ModelSpec> read_model_spec(const gguf::File& f) {
     if (s.arch == "falcon") {
         s.ffn_mode = FfnMode::seq;
         s.ffn_act = s.sparse_file ? FfnActivation::relu : FfnActivation::gelu;
+    }
+    // OPT: ReLU without a gate, dense or sparse. PowerInfer's converter writes context_length 2050 for OPT's
+    // 2048 positions: the rows of the position table, offset included (bind_weights takes the table's size).
+    if (s.arch == "opt") {
+        s.ffn_mode = FfnMode::seq;
+        s.ffn_act = FfnActivation::relu;
+        s.linear_biases = true;
+        s.position_offset = kOptPositionOffset;
+        s.n_ctx_train = std::max<int64_t>(1, s.n_ctx_train - kOptPositionOffset);
     }
     auto act = f.get_string("locus.ffn_activation");
     if (!act) return act.status();

@@ -13,7 +13,10 @@ enum class FfnActivation { silu, relu, gelu };
 // How the FFN combines its projections (PowerInfer's names): PAR act(gate)*up, SYM act(gate)*act(up)
 // (dReLU), SEQ act(up) with no gate.
 enum class FfnMode { par, sym, seq };
-enum class NormType { rms, layer };  // RMSNorm (llama) or LayerNorm with bias (falcon)
+enum class NormType { rms, layer };  // RMSNorm (llama) or LayerNorm with bias (falcon, opt)
+// Where token positions enter: rotary embeddings in attention (llama, falcon), or a learned table added to the
+// token embeddings (opt: `position_embd.weight`, no RoPE).
+enum class Positions { rope, learned };
 
 struct ModelSpec {
     std::string arch;
@@ -37,6 +40,12 @@ struct ModelSpec {
     // Falcon: attention and FFN both read the layer input (the FFN its LayerNorm, the predictor the raw
     // input) and both outputs are added to it; llama: the FFN follows attention.
     bool parallel_block = false;
+    Positions positions = Positions::rope;
+    // Learned positions: position p reads row p + position_offset of the table (OPT keeps two unused rows in
+    // front, a relic of fairseq's padding index; HF and PowerInfer's converter keep the table as trained).
+    int64_t position_offset = 0;
+    // Biases on the attention output and on the FFN projections (opt).
+    bool linear_biases = false;
     bool sparse_file = false;        // PowerInfer PWRI file
     bool has_predictors = false;     // every layer has fc1/fc2 (set by bind_weights)
     float sparse_threshold = 0.0f;   // powerinfer.sparse_threshold: neuron active when predictor logit >= it

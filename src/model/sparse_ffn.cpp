@@ -3,11 +3,14 @@
 //      (oracle mode: exact), or all of them (off, for PowerInfer files);
 //   2. the listed rows of gate and up (row-sparse), combined with the ReLU-family activation;
 //   3. the down projection as a sum of the transposed rows of the neurons that fired (column-sparse axpy).
+// Biases (opt) go where the dense FFN has them: up's before the activation (so the oracle's sign test sees
+// it), down's once on the output.
 // Threads never share an output element: step 2 splits the neuron list, step 3 splits the output columns,
 // so results do not depend on the thread count and no partial sums are merged.
 #include <algorithm>
 #include <cstring>
 
+#include "cpu/bias.h"
 #include "cpu/norm.h"
 #include "cpu/sparse_axpy.h"
 #include "cpu/sparse_rows.h"
@@ -41,11 +44,19 @@ void SparseFfn::forward(const LayerWeights& L, int64_t l, int64_t T, ThreadPool&
     // Parallel blocks (falcon): s.cur already holds the FFN input (the attention LayerNorm), and s.x, the layer
     // input, is what the predictor reads. Sequential: normalise here; the predictor reads the residual.
     if (!spec_.parallel_block)
-        for (int64_t t = 0; t < T; ++t)
-            rms_norm(s.x.data() + t * E, L.ffn_norm.data(), E, spec_.norm_eps, s.cur.data() + t * E);
+        for (int64_t t = 0; t < T; ++t) {
+            const float* x = s.x.data() + t * E;
+            float* y = s.cur.data() + t * E;
+            if (spec_.norm == NormType::layer)
+                layer_norm(x, L.ffn_norm.data(), L.ffn_norm_b.empty() ? nullptr : L.ffn_norm_b.data(), E,
+                           spec_.norm_eps, y);
+            else
+                rms_norm(x, L.ffn_norm.data(), E, spec_.norm_eps, y);
+        }
     sparse_hidden(L, l, T, pool, s, Subset{});
     if (s.counts && sparsity_.mode == SparseMode::Oracle && L.fc1.present()) count_predictions(L, l, T, pool, s);
     sparse_down(L, l, T, pool, s);
+    add_bias_rows(L.ffn_down_b, T, s.cur.data());
     for (int64_t i = 0; i < T * E; ++i) s.x[i] += s.cur[i];
 }
 
@@ -96,6 +107,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             float* dst = gated ? s.gate.data() : s.up.data();
             const MatmulOut o[] = {{&m, dst, F}};
             matmul(o, s.cur.data(), E, T, pool, s.act);
+            if (!gated) add_bias_rows(L.ffn_up_b, T, dst);
             s.ffn_stats.weight_bytes += m.rows * m.row_bytes;
             for (int64_t i = 0; i < T * F; ++i) s.mask[i] = dst[i] > 0.0f;
             (gated ? gate_pre : up_pre) = dst;
@@ -127,6 +139,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         if (gated && !gate_pre) outs.push_back({&L.ffn_gate, s.gate.data(), F});
         if (!up_pre) outs.push_back({&L.ffn_up, s.up.data(), F});
         if (!outs.empty()) matmul(outs, s.cur.data(), E, T, pool, s.act);
+        if (!up_pre) add_bias_rows(L.ffn_up_b, T, s.up.data());
         for (const MatmulOut& o : outs) s.ffn_stats.weight_bytes += o.w->rows * o.w->row_bytes;
         gate_pre = gated ? s.gate.data() : nullptr;
         up_pre = s.up.data();
@@ -136,6 +149,7 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
     args.mode = mode;
     args.gate = gated ? &L.ffn_gate : nullptr;
     args.up = &L.ffn_up;
+    args.up_bias = L.ffn_up_b.empty() ? nullptr : L.ffn_up_b.data();
     size_t xg_bytes = 0, xu_bytes = 0;
     const uint8_t* xg = nullptr;
     const uint8_t* xu = nullptr;

@@ -20,7 +20,8 @@ public:
     // The CPU half of a hybrid step: the FFN over only the neurons i with allowed[i] != 0 (n_ff entries; the
     // others are left to another device), its output written to s.cur (n_tok x n_embd) rather than added to
     // s.x. s.cur must hold the normalised FFN input already (s.x the residual, for the predictor). In predictor
-    // mode, `logits` (n_tok x n_ff, may be null) is the predictor's output computed elsewhere.
+    // mode, `logits` (n_tok x n_ff, may be null) is the predictor's output computed elsewhere. Up's bias applies
+    // here; down's (opt) does not, since it belongs to neither half: forward() adds it, and opt has no GPU path.
     void forward_subset(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s,
                         const uint8_t* allowed, const float* logits) const;
 

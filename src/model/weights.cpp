@@ -79,6 +79,17 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
     auto onb = b.vector("output_norm.bias", spec.n_embd, layer_norm);
     if (!onb) return onb.status();
     w.output_norm_b = std::move(*onb);
+    if (spec.positions == Positions::learned) {
+        auto pe = b.matrix("position_embd.weight", spec.n_embd, 0);
+        if (!pe) return pe.status();
+        w.pos_embd = std::move(*pe);
+        if (w.pos_embd.rows <= spec.position_offset)
+            return Status::error(fmt::format("{}: position_embd.weight has {} rows, fewer than the {} unused ones "
+                                             "'{}' keeps before position 0", file.path(), w.pos_embd.rows,
+                                             spec.position_offset, spec.arch));
+        // The table, not the metadata, bounds the positions the model can take.
+        spec.n_ctx_train = w.pos_embd.rows - spec.position_offset;
+    }
     auto out = b.matrix("output.weight", spec.n_embd, spec.n_vocab, false);
     if (!out) return out.status();
     w.output = out->present() ? std::move(*out) : w.tok_embd;
@@ -114,17 +125,30 @@ Expected<ModelWeights> bind_weights(const gguf::File& file, ModelSpec& spec) {
             LOCUS_TRY(take_m(L.wv, "attn_v.weight", E, KV));
         }
         LOCUS_TRY(take_m(L.wo, "attn_output.weight", Q, E));
-        LOCUS_TRY(take_v(L.bq, "attn_q.bias", Q, false));
-        LOCUS_TRY(take_v(L.bk, "attn_k.bias", KV, false));
-        LOCUS_TRY(take_v(L.bv, "attn_v.bias", KV, false));
+        // Models with biases (opt) have them on every projection: a file without one is broken, not a variant.
+        // Elsewhere Q/K/V biases are optional (qwen2 has them).
+        const bool biases = spec.linear_biases;
+        LOCUS_TRY(take_v(L.bq, "attn_q.bias", Q, biases));
+        LOCUS_TRY(take_v(L.bk, "attn_k.bias", KV, biases));
+        LOCUS_TRY(take_v(L.bv, "attn_v.bias", KV, biases));
+        if (biases) LOCUS_TRY(take_v(L.bo, "attn_output.bias", E));
         // Parallel blocks (falcon) feed the FFN from the attention LayerNorm: no ffn_norm.
-        if (!spec.parallel_block) LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
+        if (!spec.parallel_block) {
+            LOCUS_TRY(take_v(L.ffn_norm, "ffn_norm.weight", E));
+            if (layer_norm) LOCUS_TRY(take_v(L.ffn_norm_b, "ffn_norm.bias", E));
+        }
         LOCUS_TRY(take_m(L.ffn_up, "ffn_up.weight", E, F));
         LOCUS_TRY(take_m(L.ffn_gate, "ffn_gate.weight", E, F, spec.ffn_mode != FfnMode::seq));
+        if (spec.ffn_mode == FfnMode::seq && L.ffn_gate.present())
+            return Status::error(fmt::format("{}: tensor '{}ffn_gate.weight' does not fit architecture '{}', whose "
+                                             "FFN has no gate (ReLU(up) then down)", file.path(), p, spec.arch));
+        if (biases) LOCUS_TRY(take_v(L.ffn_up_b, "ffn_up.bias", F));
         if (spec.sparse_file) {
             LOCUS_TRY(take_m(L.ffn_down_t, "ffn_down_t.weight", E, F));
+            if (biases) LOCUS_TRY(take_v(L.ffn_down_b, "ffn_down_t.bias", E));
         } else {
             LOCUS_TRY(take_m(L.ffn_down, "ffn_down.weight", F, E));
+            if (biases) LOCUS_TRY(take_v(L.ffn_down_b, "ffn_down.bias", E));
         }
         LOCUS_TRY(take_m(L.fc1, "fc1.weight", E, 0, false));
         LOCUS_TRY(take_m(L.fc2, "fc2.weight", L.fc1.present() ? L.fc1.rows : 0, F, false));

@@ -33,8 +33,12 @@ struct LayerWeights {
     Matrix wqkv;                                  // falcon: Q, K and V in one matrix (rows Q | K | V)
     Matrix wq, wk, wv, wo;
     std::vector<float> bq, bk, bv;   // empty when the model has none
+    std::vector<float> bo;           // attention output bias (opt)
     std::vector<float> ffn_norm;
+    std::vector<float> ffn_norm_b;   // LayerNorm bias (opt)
     Matrix ffn_gate, ffn_up, ffn_down;  // ffn_gate absent for SEQ models
+    // FFN biases (opt): up's before the activation, down's on the output (`ffn_down_t.bias` in PWRI files).
+    std::vector<float> ffn_up_b, ffn_down_b;
     // PowerInfer files: the down projection transposed (row i = neuron i's output column) instead of ffn_down,
     // and the activation predictor fc2 · ReLU(fc1 · x) (absent when the file has none).
     Matrix ffn_down_t;
@@ -43,6 +47,7 @@ struct LayerWeights {
 
 struct ModelWeights {
     Matrix tok_embd;
+    Matrix pos_embd;  // learned positions (opt): row p + position_offset is added to position p's embedding
     std::vector<float> output_norm;
     std::vector<float> output_norm_b;  // LayerNorm bias (falcon)
     Matrix output;  // tok_embd when the output head is tied

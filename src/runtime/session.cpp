@@ -10,6 +10,12 @@ Session::Session(Engine& e, KvCache kv, int64_t n_batch)
 Expected<std::unique_ptr<Session>> Session::create(Engine& engine, const SessionOptions& opts) {
     const int64_t n_ctx = opts.n_ctx > 0 ? opts.n_ctx : engine.spec().n_ctx_train;
     if (opts.n_batch <= 0) return Status::error(fmt::format("batch size must be positive (got {})", opts.n_batch));
+    // Learned position embeddings (opt) end where the table ends; RoPE models may run past their training length.
+    const ModelSpec& spec = engine.spec();
+    if (spec.positions == Positions::learned && n_ctx > spec.n_ctx_train)
+        return Status::error(fmt::format("a context of {} tokens is longer than the {} positions '{}' has learned "
+                                         "embeddings for (-c {} at most)", n_ctx, spec.n_ctx_train, spec.arch,
+                                         spec.n_ctx_train));
     auto kv = KvCache::create(engine.spec(), n_ctx, opts.n_seq);
     if (!kv) return kv.status();
     std::unique_ptr<Session> s(new Session(engine, std::move(*kv), opts.n_batch));

@@ -78,7 +78,10 @@ Expected<PowerInferWriteReport> write_powerinfer(const gguf::File& src, int64_t 
         const int64_t l = layer_of(t.name, ".ffn_down.weight");
         if (l < 0 || l >= n_layer) {
             const gguf::TensorInfo* ti = &t;
-            LOCUS_TRY(w.add_tensor_lazy(t.name, t.type, t.shape, [ti](uint8_t* dst, size_t size) {
+            // OPT's down bias follows its matrix's name, as PowerInfer's converter renames it.
+            const int64_t bl = layer_of(t.name, ".ffn_down.bias");
+            const std::string name = bl >= 0 && bl < n_layer ? fmt::format("blk.{}.ffn_down_t.bias", bl) : t.name;
+            LOCUS_TRY(w.add_tensor_lazy(name, t.type, t.shape, [ti](uint8_t* dst, size_t size) {
                 std::copy(ti->data, ti->data + std::min<size_t>(size, ti->size_bytes), dst);
             }));
             continue;

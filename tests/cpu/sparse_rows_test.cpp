@@ -52,5 +52,40 @@ TEST(SparseRows, MatchReferenceOnListedNeurons) {
     }
 }
 
+// Up's bias (opt) is added to the row products before the activation, by the fast dots and the scalar twin alike.
+TEST(SparseRows, UpBiasGoesBeforeTheActivation) {
+    const int64_t E = 288, F = 77;  // E: 9 blocks of 32, not a multiple of the 4-row kernels' reach
+    const auto x = test::random_floats(size_t(E), 5);
+    const auto bias = test::random_floats(size_t(F), 6, -6.0f, 6.0f);
+    for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0}) {
+        const TypeTraits& tt = type_traits(t);
+        const auto up = test::make_quant_matrix(t, E, F, 21);
+        std::vector<float> u_ref(static_cast<size_t>(F));
+        matmul_reference(up.m, x.data(), 1, u_ref.data());
+        std::vector<uint8_t> xq(row_bytes(tt.vec_dot_type, E));
+        type_traits(tt.vec_dot_type).from_float(x.data(), xq.data(), E);
+        std::vector<int32_t> idx;
+        for (int32_t i = 1; i < F; i += 2) idx.push_back(i);
+        SparseRowsArgs a;
+        a.mode = FfnMode::seq;
+        a.up = &up.m;
+        a.x_up = xq.data();
+        a.up_bias = bias.data();
+        std::vector<float> h_fast(idx.size()), h_scalar(idx.size());
+        sparse_ffn_rows(a, idx.data(), int64_t(idx.size()), h_fast.data(), false);
+        sparse_ffn_rows(a, idx.data(), int64_t(idx.size()), h_scalar.data(), true);
+        const double tol = tt.is_quantized ? 0.05 : 1e-3;
+        int flipped = 0;
+        for (size_t j = 0; j < idx.size(); ++j) {
+            const float u = u_ref[size_t(idx[j])], b = bias[size_t(idx[j])];
+            flipped += (u > 0) != (u + b > 0);
+            const double scale = 1 + std::fabs(u) + std::fabs(b);
+            EXPECT_NEAR(h_fast[j], relu_ffn(FfnMode::seq, 0.0f, u + b), tol * scale) << tt.name << " neuron " << idx[j];
+            EXPECT_NEAR(h_fast[j], h_scalar[j], 1e-4 * scale) << tt.name << " neuron " << idx[j];
+        }
+        EXPECT_GT(flipped, 0) << "the bias must change some neurons' sign";
+    }
+}
+
 }  // namespace
 }  // namespace locus
