@@ -217,7 +217,9 @@ def measure(name, dense, sparse, locus_bin, threads, tokens, work):
         tf = sum(a == b for a, b in zip(forced["dense"], forced[m])) / len(forced["dense"])
         agree[m] = {"same": same, "prefix": prefix, "share": share, "forced": tf}
     xs_layers = [coverage_curve([c]) for c in counts]
-    return {"name": name, "dense": dense, "sparse": sparse, "ppl": ppl, "rows": rows, "n_prof": n_prof,
+    from locus_gguf import GGUFReader
+    threshold = GGUFReader(sparse).get("powerinfer.sparse_threshold", 0.0)
+    return {"name": name, "threshold": threshold, "dense": dense, "sparse": sparse, "ppl": ppl, "rows": rows, "n_prof": n_prof,
             "agree": agree, "curves": (xs_layers, coverage_curve(counts)), "counts": counts, "texts": texts,
             "n_forced": len(forced["dense"])}
 
@@ -245,12 +247,13 @@ def report(results, args, started):
     w("")
     w("## Perplexity (`locus perplexity -c 512 --no-leading-bos`)")
     w("")
-    w("| model | dense | off | oracle | predictor | predictor vs dense |")
-    w("|---|---|---|---|---|---|")
+    w("| model | dense | off | oracle | predictor | predictor vs dense | oracle vs dense | predictor threshold (file) |")
+    w("|---|---|---|---|---|---|---|---|")
     for r in results:
         p = r["ppl"]
         w(f"| {r['name']} | {p['dense']:.4f} | {p['off']:.4f} | {p['oracle']:.4f} | {p['predictor']:.4f} | "
-          f"{100 * (p['predictor'] / p['dense'] - 1):+.2f}% |")
+          f"{100 * (p['predictor'] / p['dense'] - 1):+.2f}% | {100 * (p['oracle'] / p['dense'] - 1):+.3f}% | "
+          f"{r['threshold']:g} |")
     w("")
     w(f"## Greedy tokens against dense")
     w("")
