@@ -1,4 +1,5 @@
-# cmake --install: the locus binary, liblocus.so and liblocus.a, the C header, the bundled model, a CMake
+# cmake --install: the locus binary, liblocus.so and liblocus.a, the C header, the bundled models (the default,
+# Locus's own sparse model, and stories260K, which the README's API examples name), a CMake
 # package (find_package(locus) -> locus::locus, locus::locus_static) and a pkg-config file (locus.pc).
 # The package files find everything relative to their own place, so the prefix can be chosen at install time.
 include(GNUInstallDirs)
@@ -7,7 +8,8 @@ install(TARGETS locus RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS locus_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES $<TARGET_FILE:locus_core> DESTINATION ${CMAKE_INSTALL_LIBDIR} RENAME liblocus.a)
 install(FILES ${PROJECT_SOURCE_DIR}/include/locus/locus.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/locus)
-install(FILES ${PROJECT_SOURCE_DIR}/models/stories260K.gguf ${PROJECT_SOURCE_DIR}/models/README.md
+install(FILES ${PROJECT_SOURCE_DIR}/models/relu-llama-tiny-par.powerinfer.gguf
+              ${PROJECT_SOURCE_DIR}/models/stories260K.gguf ${PROJECT_SOURCE_DIR}/models/README.md
         DESTINATION ${CMAKE_INSTALL_DATADIR}/locus/models)
 
 # Paths from the package files back to the prefix.

@@ -87,6 +87,16 @@ int profile(ProfileArgs a) {
     };
     for (int64_t l = 0; l < int64_t(counts.fired.size()); ++l) row(std::to_string(l).c_str(), l);
     row("all", -1);
+    if (pred) {
+        // "all" pools the firings of every layer; the recall target is the plain mean over layers.
+        double mr = 0, mp = 0;
+        const int64_t L = int64_t(counts.fired.size());
+        for (int64_t l = 0; l < L; ++l) {
+            mr += counts.recall(l);
+            mp += counts.precision(l);
+        }
+        std::printf("mean over layers: recall %.4f, precision %.4f\n", mr / double(L), mp / double(L));
+    }
     std::printf("tokens: %lld, mode: %s\n", (long long)counts.n_tokens,
                 std::string(sparse_mode_name(engine->sparsity().mode)).c_str());
     if (!a.output.empty()) {

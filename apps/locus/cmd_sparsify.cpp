@@ -3,10 +3,12 @@
 //      (predictor input, neurons that fired) samples and every neuron's firing count;
 //   2. train: per layer, a predictor fc2 · ReLU(fc1 · x) on those samples (sparse/predictor_trainer.h), its
 //      rank fixed (--rank) or the smallest from a list that reaches --target-recall on held-out samples;
-//   3. write: the source's metadata and tensors, ffn_down transposed to ffn_down_t, the predictors, the
+//   3. threshold: 0, a given value, or (--threshold auto) the largest reaching --target-recall on held-out samples;
+//   4. write: the source's metadata and tensors, ffn_down transposed to ffn_down_t, the predictors, the
 //      threshold and the firing counts (sparse/powerinfer_writer.h).
 // A PWRI source is refused (its predictors would be replaced from scratch; sparsify the dense original).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -21,13 +23,14 @@
 #include "sparse/powerinfer_writer.h"
 #include "sparse/predictor_samples.h"
 #include "sparse/predictor_trainer.h"
+#include "sparse/threshold_calibration.h"
 
 namespace locus::app {
 namespace {
 
 struct SparsifyArgs {
-    std::string model, file, out, pred_type = "f16", down_type, ranks = "64,128,256,512,1024";
-    int64_t rank = 0, samples = 8192, n_tokens = 0, n_ctx = 512, n_batch = 512, batch = 64;
+    std::string model, file, out, pred_type = "f16", down_type, ranks = "64,128,256,512,1024", threshold = "0";
+    int64_t rank = 0, max_rank = 0, samples = 8192, n_tokens = 0, n_ctx = 512, n_batch = 512, batch = 64;
     double target_recall = 0.95, holdout = 0.1;
     float lr = 0.1f, pos_weight = 0.0f;
     int epochs = 10, threads = 0, boosts = 2;
@@ -91,6 +94,14 @@ int sparsify(const SparsifyArgs& a) {
     }
     auto ranks = parse_ranks(a.ranks);
     if (!ranks) return fail(ranks.error());
+    std::optional<float> fixed_threshold;  // nullopt: "auto"
+    if (a.threshold != "auto") {
+        char* end = nullptr;
+        const float t = std::strtof(a.threshold.c_str(), &end);
+        if (a.threshold.empty() || *end || !std::isfinite(t))
+            return fail(fmt::format("--threshold: '{}' is neither a number nor 'auto'", a.threshold));
+        fixed_threshold = t;
+    }
 
     SparseFlags sf;
     sf.mode = "oracle";  // exact activations, and the fired sets the samples need
@@ -136,6 +147,7 @@ int sparsify(const SparsifyArgs& a) {
     o.rank = a.rank;
     o.ranks = *ranks;
     o.rank_multiple = pt.block_size;
+    o.max_rank = a.max_rank;
     o.target_recall = a.target_recall;
     o.epochs = a.epochs;
     o.batch = a.batch;
@@ -147,6 +159,7 @@ int sparsify(const SparsifyArgs& a) {
     std::vector<LayerPredictor> preds(static_cast<size_t>(L));
     std::vector<float> recalls, precisions;
     std::vector<int32_t> layer_ranks;
+    std::vector<int64_t> held_out_begin;  // first held-out sample per layer (0: none held out, all are used)
     const double t1 = now_ms();
     for (int64_t l = 0; l < L; ++l) {
         const PredictorTrainData d = samples.layer_data(l);
@@ -163,6 +176,7 @@ int sparsify(const SparsifyArgs& a) {
         recalls.push_back(float(t->held_out.recall));
         precisions.push_back(float(t->held_out.precision));
         layer_ranks.push_back(int32_t(t->rank));
+        held_out_begin.push_back(t->n_test > 0 ? t->n_train : 0);
         preds[size_t(l)] = {t->rank, std::move(t->fc1), std::move(t->fc2)};
     }
     double mr = 0, mp = 0;
@@ -174,10 +188,28 @@ int sparsify(const SparsifyArgs& a) {
     mp /= double(L);
     std::printf("training: %.1f s, mean held-out recall %.3f, precision %.3f\n", (now_ms() - t1) / 1000.0, mr, mp);
 
+    // The file's threshold: given, or the largest that brings the mean held-out recall to the target.
+    float threshold = fixed_threshold.value_or(0.0f);
+    if (!fixed_threshold || threshold != 0.0f) {
+        std::vector<PredictorTrainData> data;
+        for (int64_t l = 0; l < L; ++l) data.push_back(samples.layer_data(l));
+        const ThresholdChoice c =
+            fixed_threshold ? evaluate_threshold(data, preds, held_out_begin, threshold, engine->pool())
+                            : choose_threshold(data, preds, held_out_begin, a.target_recall, engine->pool());
+        threshold = c.threshold;
+        for (int64_t l = 0; l < L; ++l) {
+            recalls[size_t(l)] = float(c.layers[size_t(l)].recall);
+            precisions[size_t(l)] = float(c.layers[size_t(l)].precision);
+        }
+        std::printf("threshold %g: mean held-out recall %.3f, precision %.3f%s\n", double(threshold), c.mean_recall,
+                    c.mean_precision, !fixed_threshold && !c.reached ? " (below the target recall)" : "");
+    }
+
     // 3. Write.
     PowerInferWriteOptions wo;
     wo.pred_type = *pred_type;
     wo.down_type = down_type;
+    wo.threshold = threshold;
     wo.extra = {{"locus.sparsify.recall", gguf::Value::make_f32_array(recalls)},
                 {"locus.sparsify.precision", gguf::Value::make_f32_array(precisions)},
                 {"locus.sparsify.rank", gguf::Value::make_i32_array(layer_ranks)},
@@ -202,6 +234,8 @@ Runner add_sparsify(CLI::App& app) {
     c->add_option("--rank", a->rank, "Predictor rank for every layer (default: chosen per layer by --target-recall)")
         ->check(CLI::NonNegativeNumber);
     c->add_option("--ranks", a->ranks, "Ranks to try, smallest first, when choosing by recall (capped by n_embd)");
+    c->add_option("--max-rank", a->max_rank, "Largest rank (default: n_embd; more can help small models, at a cost)")
+        ->check(CLI::NonNegativeNumber);
     c->add_option("--target-recall", a->target_recall, "Held-out recall a layer's predictor should reach")
         ->check(CLI::Range(0.0, 1.0));
     c->add_option("--samples", a->samples, "Samples kept per layer (reservoir over the text)")->check(CLI::Range(int64_t(16), int64_t(1) << 24));
@@ -213,6 +247,9 @@ Runner add_sparsify(CLI::App& app) {
         ->check(CLI::NonNegativeNumber);
     c->add_option("--boosts", a->boosts, "Rounds with a doubled positive weight when recall is short")->check(CLI::Range(0, 10));
     c->add_option("--holdout", a->holdout, "Share of the samples held out for recall/precision")->check(CLI::Range(0.0, 0.9));
+    c->add_option("--threshold", a->threshold,
+                  "Predictor threshold written to the file: a number, or auto (the largest of 0, -0.125, ... -4 at "
+                  "which the mean held-out recall reaches --target-recall)");
     c->add_option("--pred-type", a->pred_type, "Predictor weight type (f16, f32, q8_0, q4_0, ...)");
     c->add_option("--down-type", a->down_type, "ffn_down_t type (default: the ffn_down type, requantised)");
     c->add_option("-c,--ctx-size", a->n_ctx, "Chunk (context) size for the capture")->check(CLI::Range(int64_t(2), int64_t(1) << 20));

@@ -13,7 +13,7 @@ std::string default_model_path() {
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     const fs::path dir = ec ? fs::current_path() : exe.parent_path();
-    const char* name = "stories260K.gguf";
+    const char* name = kDefaultModelName;
     for (const fs::path& cand : {dir / "../../models" / name, dir / "../share/locus/models" / name,
                                  dir / "models" / name, fs::current_path() / "models" / name}) {
         if (fs::exists(cand, ec)) return fs::weakly_canonical(cand, ec).string();

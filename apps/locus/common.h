@@ -11,8 +11,12 @@
 
 namespace locus::app {
 
-// The model to use when -m is not given: $LOCUS_MODEL, else the bundled models/stories260K.gguf found
-// next to the binary (build tree or installed share/locus/models).
+// The bundled default model: the project's own trained ReLU model, sparsified (predictors included), so a plain
+// `locus run` runs in predictor mode. stories260K.gguf stays bundled for the comparisons with llama.cpp.
+inline constexpr const char* kDefaultModelName = "relu-llama-tiny-par.powerinfer.gguf";
+
+// The model to use when -m is not given: $LOCUS_MODEL, else the bundled kDefaultModelName found next to the
+// binary (build tree or installed share/locus/models).
 std::string default_model_path();
 
 // Loads a model, drawing a progress bar on stderr for files over 64 MiB; prints the error and returns null

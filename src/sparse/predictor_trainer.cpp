@@ -218,7 +218,8 @@ private:
 
 std::vector<int64_t> candidate_ranks(const PredictorTrainOptions& o, int64_t E) {
     const int64_t mult = std::max<int64_t>(o.rank_multiple, 1);
-    auto fit = [&](int64_t r) { return (std::min(r, E) + mult - 1) / mult * mult; };
+    const int64_t cap = o.max_rank > 0 ? o.max_rank : E;
+    auto fit = [&](int64_t r) { return (std::min(r, cap) + mult - 1) / mult * mult; };
     std::vector<int64_t> out;
     if (o.rank > 0) out.push_back(fit(o.rank));
     else

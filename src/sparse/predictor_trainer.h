@@ -24,6 +24,10 @@ struct PredictorTrainOptions {
     int64_t rank = 0;                                     // > 0: this rank; 0: choose from `ranks`
     std::vector<int64_t> ranks = {64, 128, 256, 512, 1024};
     int64_t rank_multiple = 1;  // ranks are rounded up to this (the predictor type's block size)
+    // Ranks above this are lowered to it; 0: n_embd. A predictor is a small MLP (ReLU between fc1 and fc2), so a
+    // hidden width above n_embd can still learn more (dReLU's fired set is the AND of two sign patterns), but it
+    // costs more than the gate it stands in for: only worth it on small test models.
+    int64_t max_rank = 0;
     double target_recall = 0.95;
     int epochs = 10;
     int64_t batch = 64;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the build tree into a fresh prefix, builds examples/c against it twice (CMake find_package, then
-# pkg-config + cc), runs each and compares its text with `locus run --temp 0` of the installed binary.
+# pkg-config + cc), runs each on the bundled default model (Locus's own sparse model) and compares its text with
+# `locus run --temp 0` of the installed binary, which must find that model by itself and run it in predictor mode.
 #   install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -10,7 +11,8 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in bin/locus include/locus/locus.h share/locus/models/stories260K.gguf; do
+for f in bin/locus include/locus/locus.h share/locus/models/relu-llama-tiny-par.powerinfer.gguf \
+         share/locus/models/stories260K.gguf; do
   [ -e "$prefix/$f" ] || { echo "install_test: $f was not installed"; exit 1; }
 done
 libdir=$(dirname "$(find "$prefix" -name liblocus.so -print -quit)")
@@ -18,11 +20,13 @@ libdir=$(dirname "$(find "$prefix" -name liblocus.so -print -quit)")
 exported=$(nm -D --defined-only "$libdir/liblocus.so" | awk '{print $3}' | grep -v '^locus_' || true)
 [ -z "$exported" ] || { echo "install_test: liblocus.so exports more than locus_*: $exported"; exit 1; }
 
-model=$prefix/share/locus/models/stories260K.gguf
+model=$prefix/share/locus/models/relu-llama-tiny-par.powerinfer.gguf
 prompt="Once upon a time"
-# The installed binary finds its bundled model by itself (no -m).
-(cd "$work" && "$prefix/bin/locus" run -p "$prompt" -n 40 --temp 0 -t 1 2>/dev/null) > "$work/want.txt"
-[ -s "$work/want.txt" ] || { echo "install_test: locus run printed nothing"; exit 1; }
+# The installed binary finds its bundled model by itself (no -m) and runs it in predictor mode.
+(cd "$work" && "$prefix/bin/locus" run -p "$prompt" -n 40 --temp 0 -t 1 2>"$work/run.err") > "$work/want.txt"
+[ -s "$work/want.txt" ] || { echo "install_test: locus run printed nothing"; cat "$work/run.err"; exit 1; }
+grep -q "share/locus/models/relu-llama-tiny-par.powerinfer.gguf, 1 threads, sparse predictor" "$work/run.err" ||
+  { echo "install_test: locus run did not run the installed default model in predictor mode:"; cat "$work/run.err"; exit 1; }
 
 check() {  # name, binary
   "$2" "$model" "$prompt" 40 2>/dev/null > "$work/$1.txt"

@@ -78,5 +78,22 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
     EXPECT_NE(r.output.find("nope.prof"), std::string::npos) << r.output;
 }
 
+// A profile measured on one model, handed to the planner of another: one clear error, nothing written.
+TEST(PlanCli, ProfileOfAnotherModelIsAClearError) {
+    const std::string bin = test::locus_binary(), other = test::source_dir() + "/models/relu-llama-tiny-par.gguf";
+    const std::string prof = test::temp_dir() + "/other.prof";
+    auto r = test::run_command(bin + " profile -m " + other + " -p 'Once upon a time there was a cat.' -t 1 -o " + prof);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string idx = gpu_index_path(tiny_model());
+    std::filesystem::remove(idx);
+    r = test::run_command(bin + " plan -m " + tiny_model() + " --vram-budget 0.002 --profile " + prof + " 2>&1");
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    // relu-llama-tiny-par has 6 layers of 512 neurons, the synthetic tiny model 4 of 768.
+    EXPECT_NE(r.output.find(prof), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("have 6 layers, the model has 4"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Segmentation"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(idx));
+}
+
 }  // namespace
 }  // namespace locus

@@ -1,5 +1,4 @@
-// Predictor training on a problem a predictor can learn: labels from a random low-rank ReLU "teacher"
-// predictor (with a constant input dimension acting as bias), about 10% positive.
+// Predictor training on a problem a predictor can learn (teacher_data.h), about 10% positive.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,52 +6,13 @@
 #include <random>
 
 #include "sparse/predictor_trainer.h"
+#include "teacher_data.h"
 #include "test_util.h"
 
 namespace locus {
 namespace {
 
-PredictorTrainData teacher_data(int64_t n, int64_t E, int64_t F, int64_t rank, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> g(0.0f, 1.0f);
-    PredictorTrainData d;
-    d.n = n;
-    d.n_embd = E;
-    d.n_ff = F;
-    d.x.resize(size_t(n * E));
-    for (int64_t s = 0; s < n; ++s) {
-        for (int64_t e = 0; e < E; ++e) d.x[size_t(s * E + e)] = g(rng);
-        d.x[size_t(s * E)] = 1.0f;  // constant dimension: lets a bias-free predictor learn offsets
-    }
-    std::vector<float> w1(static_cast<size_t>(rank * E)), w2(static_cast<size_t>(F * rank));
-    for (float& v : w1) v = g(rng) / std::sqrt(float(E));
-    for (float& v : w2) v = g(rng) / std::sqrt(float(rank));
-    std::vector<float> z(static_cast<size_t>(n * F)), h(static_cast<size_t>(rank));
-    for (int64_t s = 0; s < n; ++s) {
-        for (int64_t j = 0; j < rank; ++j) {
-            float a = 0;
-            for (int64_t e = 1; e < E; ++e) a += w1[size_t(j * E + e)] * d.x[size_t(s * E + e)];
-            h[size_t(j)] = std::max(a, 0.0f);
-        }
-        for (int64_t i = 0; i < F; ++i) {
-            float a = 0;
-            for (int64_t j = 0; j < rank; ++j) a += w2[size_t(i * rank + j)] * h[size_t(j)];
-            z[size_t(s * F + i)] = a;
-        }
-    }
-    // Each neuron fires for its top 10% of samples (a per-neuron offset the constant dimension can carry).
-    d.active.assign(size_t(n * d.words()), 0);
-    std::vector<float> col(static_cast<size_t>(n));
-    for (int64_t i = 0; i < F; ++i) {
-        for (int64_t s = 0; s < n; ++s) col[size_t(s)] = z[size_t(s * F + i)];
-        std::vector<float> sorted = col;
-        std::nth_element(sorted.begin(), sorted.begin() + long(n * 9 / 10), sorted.end());
-        const float cut = sorted[size_t(n * 9 / 10)];
-        for (int64_t s = 0; s < n; ++s)
-            if (col[size_t(s)] > cut) d.set_fired(s, i);
-    }
-    return d;
-}
+using test::teacher_data;
 
 PredictorTrainOptions small_options() {
     PredictorTrainOptions o;
@@ -123,6 +83,23 @@ TEST(PredictorTrainer, ChoosesSmallestRankReachingTarget) {
     EXPECT_GE(t->held_out.recall, 0.8);
     ASSERT_GE(lines.size(), 3u);
     EXPECT_NE(lines[0].find("rank 2,"), std::string::npos) << lines[0];
+}
+
+TEST(PredictorTrainer, MaxRankLiftsTheNEmbdCap) {
+    const PredictorTrainData d = teacher_data(200, 32, 64, 4, 5);
+    PredictorTrainOptions o = small_options();
+    o.epochs = 1;
+    o.rank = 80;
+    ThreadPool pool(1);
+    auto t = train_predictor(d, o, pool);
+    ASSERT_TRUE(t) << t.error();
+    EXPECT_EQ(t->rank, 32);  // capped by n_embd
+    o.max_rank = 64;
+    t = train_predictor(d, o, pool);
+    ASSERT_TRUE(t) << t.error();
+    EXPECT_EQ(t->rank, 64);  // a hidden layer wider than n_embd, up to max_rank
+    EXPECT_EQ(t->fc1.size(), size_t(64 * 32));
+    EXPECT_EQ(t->fc2.size(), size_t(64 * 64));
 }
 
 TEST(PredictorTrainer, TooFewSamplesIsAClearError) {

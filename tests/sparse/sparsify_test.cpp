@@ -179,6 +179,10 @@ TEST(Sparsify, BadInputsAreClearErrors) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.output.find("is already a PowerInfer (PWRI) file"), std::string::npos) << r.output;
 
+    r = sparsify("-m " + dense + " -f " + text + " -o " + dir + "/x.gguf --threshold minus-one");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.output.find("--threshold: 'minus-one' is neither a number nor 'auto'"), std::string::npos) << r.output;
+
     r = sparsify("-m " + dense + " -f " + text + " -o " + dir + "/x.gguf --pred-type q9_9");
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.output.find("unknown predictor type 'q9_9'"), std::string::npos) << r.output;

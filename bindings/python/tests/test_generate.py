@@ -1,4 +1,5 @@
-"""Real generation on the bundled model through the Python package, compared with `locus run --temp 0`."""
+"""Real generation through the Python package, compared with `locus run --temp 0`: stories260K (whose figures are
+llama.cpp's) and the default model, Locus's own sparse model, in predictor mode."""
 import os
 import subprocess
 import sys
@@ -12,13 +13,16 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import locus  # noqa: E402
 
 MODEL = os.path.join(REPO, "models", "stories260K.gguf")
+SPARSE_MODEL = os.path.join(REPO, "models", "relu-llama-tiny-par.powerinfer.gguf")  # locus run's default
 
 
-def locus_run(prompt, n):
+def locus_run(prompt, n, model=MODEL):
+    """stdout of `locus run`; model=None runs it without -m (its default model)."""
     binary = os.environ.get("LOCUS_BINARY") or os.path.join(
         os.environ.get("LOCUS_LIB_DIR", os.path.join(REPO, "build", "release")), "locus")
-    out = subprocess.run([binary, "run", "-m", MODEL, "-p", prompt, "-n", str(n), "--temp", "0", "-t", "1"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "LOCUS_MODEL"}
+    args = [binary, "run"] + (["-m", model] if model else []) + ["-p", prompt, "-n", str(n), "--temp", "0", "-t", "1"]
+    out = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True, env=env)
     return out.stdout.decode()
 
 
@@ -95,6 +99,19 @@ class Generation(unittest.TestCase):
 
         with self.assertRaises(RuntimeError):
             self.model.session().generate("Once upon a time", n_predict=10, on_piece=boom)
+
+
+class DefaultSparseModel(unittest.TestCase):
+    def test_runs_in_predictor_mode_as_locus_run_does_by_default(self):
+        model = locus.Model(SPARSE_MODEL, n_threads=1)
+        self.assertEqual(model.placement()["sparse_mode"], locus.SPARSE_MODES["predictor"])
+        oracle = locus.Model(SPARSE_MODEL, n_threads=1, sparse="oracle")
+        self.assertEqual(oracle.placement()["sparse_mode"], locus.SPARSE_MODES["oracle"])
+        for prompt in ("Once upon a time", "Tom and Sue went to the park. They"):
+            with model.session() as s:
+                text = s.generate(prompt, n_predict=48)
+            self.assertGreater(len(text), 40, prompt)
+            self.assertEqual(prompt + text + "\n", locus_run(prompt, 48, model=None), prompt)
 
 
 if __name__ == "__main__":

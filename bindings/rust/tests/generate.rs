@@ -1,8 +1,9 @@
-// Real generation on the bundled model, compared with `locus run --temp 0`.
+// Real generation, compared with `locus run --temp 0`: stories260K (whose figures are llama.cpp's) and the default
+// model, Locus's own sparse model, in predictor mode.
 use std::path::PathBuf;
 use std::process::Command;
 
-use locus::{ErrorKind, GenerateOptions, Model, ModelOptions, Sampler, SessionOptions};
+use locus::{ErrorKind, GenerateOptions, Model, ModelOptions, Sampler, SessionOptions, SparseMode};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -12,18 +13,31 @@ fn model_path() -> PathBuf {
     repo().join("models/stories260K.gguf")
 }
 
+// locus run's default model.
+fn sparse_model_path() -> PathBuf {
+    repo().join("models/relu-llama-tiny-par.powerinfer.gguf")
+}
+
 fn one_thread() -> ModelOptions {
     ModelOptions { n_threads: 1, ..ModelOptions::default() }
 }
 
-// stdout of the locus binary beside the library (LOCUS_BINARY overrides).
+// stdout of the locus binary beside the library (LOCUS_BINARY overrides) on stories260K.
 fn locus_run(prompt: &str, n: i32) -> String {
+    locus_run_model(Some(model_path()), prompt, n)
+}
+
+// The same on any model; None runs it without -m (its default model).
+fn locus_run_model(model: Option<PathBuf>, prompt: &str, n: i32) -> String {
     let bin = std::env::var_os("LOCUS_BINARY").map(PathBuf::from).unwrap_or_else(|| {
         std::env::var_os("LOCUS_LIB_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("build/release")).join("locus")
     });
-    let out = Command::new(&bin)
-        .args(["run", "-m"])
-        .arg(model_path())
+    let mut cmd = Command::new(&bin);
+    cmd.arg("run").env_remove("LOCUS_MODEL");
+    if let Some(m) = model {
+        cmd.arg("-m").arg(m);
+    }
+    let out = cmd
         .args(["-p", prompt, "-n", &n.to_string(), "--temp", "0", "-t", "1"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {}", bin.display(), e));
@@ -39,6 +53,19 @@ fn greedy_generation_equals_locus_run() {
         let mut session = model.new_session(&SessionOptions::default()).unwrap();
         let text = session.generate_text(prompt, &opts, None).unwrap();
         assert_eq!(format!("{}{}\n", prompt, text), locus_run(prompt, 48), "prompt {:?}", prompt);
+    }
+}
+
+#[test]
+fn default_sparse_model_runs_in_predictor_mode_like_locus_run() {
+    let model = Model::load(sparse_model_path(), &one_thread()).unwrap();
+    assert_eq!(model.placement().unwrap().sparse, SparseMode::Predictor);
+    let opts = GenerateOptions { n_predict: 48, ..Default::default() };
+    for prompt in ["Once upon a time", "Lily had a red ball"] {
+        let mut session = model.new_session(&SessionOptions::default()).unwrap();
+        let text = session.generate_text(prompt, &opts, None).unwrap();
+        assert!(text.len() > 40, "prompt {:?}: {:?}", prompt, text);
+        assert_eq!(format!("{}{}\n", prompt, text), locus_run_model(None, prompt, 48), "prompt {:?}", prompt);
     }
 }
 
