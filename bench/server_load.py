@@ -222,6 +222,7 @@ def main():
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1, help="compute threads of the server (-t)")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of every --parallel value, alternating")
     ap.add_argument("--stream-percent", type=int, default=50, help="share of streaming requests, in percent")
     ap.add_argument("--disconnect-every", type=int, default=10, help="every Nth request leaves early (0: none)")
     ap.add_argument("--no-exact", dest="exact", action="store_false",
@@ -230,13 +231,20 @@ def main():
     ap.add_argument("--server-args", nargs=argparse.REMAINDER, default=[], help="extra arguments for locus serve")
     args = ap.parse_args()
 
-    results = [run_load(args, int(p)) for p in args.parallel.split(",")]
+    # Rounds alternate the settings (1, 8, 1, 8, ...) so that a change in the machine's load hits both alike.
+    parallels = [int(p) for p in args.parallel.split(",")]
+    results = []
+    for rnd in range(args.rounds):
+        for p in parallels:
+            r = run_load(args, p)
+            r["round"] = rnd + 1
+            results.append(r)
     failed = False
-    print("| --parallel | completed | left early | errors | wall s | gen tokens | tokens/s | p50 s | p95 s | "
+    print("| round | --parallel | completed | left early | errors | wall s | gen tokens | tokens/s | p50 s | p95 s | "
           "RSS early/late/max MiB | busy/queue after |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in results:
-        print(f"| {r['parallel']} | {r['completed']} | {r['left_early']} | {r['errors']} | {r['wall_s']} | "
+        print(f"| {r['round']} | {r['parallel']} | {r['completed']} | {r['left_early']} | {r['errors']} | {r['wall_s']} | "
               f"{r['gen_tokens']} | {r['tokens_per_s']} | {r['latency_p50_s']} | {r['latency_p95_s']} | "
               f"{r['rss_early_mib']}/{r['rss_late_mib']}/{r['rss_max_mib']} | "
               f"{r['slots_busy_after']:.0f}/{r['queue_after']:.0f} |")
@@ -245,9 +253,13 @@ def main():
         expected = r["requests"] - r["left_early"]
         if r["errors"] or r["completed"] != expected or not r["server_alive"] or r["slots_busy_after"] or r["queue_after"]:
             failed = True
-    if len(results) >= 2 and results[0]["tokens_per_s"] > 0:
-        print(f"\nspeed-up --parallel {results[-1]['parallel']} vs {results[0]['parallel']}: "
-              f"{results[-1]['tokens_per_s'] / results[0]['tokens_per_s']:.2f}x")
+    if len(parallels) >= 2:
+        print()
+        for rnd in range(args.rounds):
+            first, last = results[rnd * len(parallels)], results[rnd * len(parallels) + len(parallels) - 1]
+            if first["tokens_per_s"] > 0:
+                print(f"round {rnd + 1}: speed-up --parallel {last['parallel']} vs {first['parallel']}: "
+                      f"{last['tokens_per_s'] / first['tokens_per_s']:.2f}x")
     print(json.dumps(results))
     sys.exit(1 if failed else 0)
 

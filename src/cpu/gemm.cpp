@@ -122,11 +122,35 @@ void gemm_f32(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y, 
 constexpr int64_t kRowTile = 16;
 constexpr int64_t kBlockChunk = 16;
 
+// Pulls the next row tile's weights into the cache a slice at a time, one slice per micro-tile call of the
+// current tile, so the memory traffic overlaps the arithmetic. For small batches the weights are read about as
+// fast as they are used, and without it every tile would start with a stall on its rows (measured: the unpack,
+// the first touch of each row, took more time than the dot products at 8 tokens).
+class NextTilePrefetch {
+public:
+    NextTilePrefetch(const Matrix& w, int64_t r_begin, int64_t r_end, int64_t calls)
+        : w_(w), r_begin_(r_begin), lines_per_row_(int64_t((w.row_bytes + 63) / 64)),
+          total_(std::max<int64_t>(0, r_end - r_begin) * lines_per_row_), calls_(std::max<int64_t>(1, calls)) {}
+    // Issues the prefetches due after micro-tile call `k` (0-based) of the current tile.
+    void after_call(int64_t k) {
+        const int64_t upto = total_ * (k + 1) / calls_;
+        for (; issued_ < upto; ++issued_) {
+            const uint8_t* row = static_cast<const uint8_t*>(w_.row(r_begin_ + issued_ / lines_per_row_));
+            __builtin_prefetch(row + (issued_ % lines_per_row_) * 64, 0, 3);
+        }
+    }
+private:
+    const Matrix& w_;
+    int64_t r_begin_, lines_per_row_, total_, calls_, issued_ = 0;
+};
+
 void gemm_int8(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y, int64_t y_stride, const uint8_t* packed,
-               UnpackFn unpack, TileFn tile) {
+               UnpackFn unpack, TileFn tile, TileFn tile8) {
     const int64_t nb = w.cols / kQK;
     const int64_t n_panels = (n_tok + kGemmPanel - 1) / kGemmPanel;
     const size_t panel_stride = size_t(nb) * kPanelBlockBytes;
+    // At most 8 tokens: one half-used panel, computed by the 8-token kernel.
+    if (n_tok <= 8) tile = tile8;
     thread_local std::vector<int8_t> qbuf;
     thread_local std::vector<float> dbuf;
     thread_local std::vector<int32_t> cbuf;
@@ -139,15 +163,21 @@ void gemm_int8(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y,
         for (int64_t r = 0; r < nrt; ++r)
             unpack(w.type, static_cast<const uint8_t*>(w.row(r0 + r)), nb, qbuf.data() + r * nb * 32,
                    dbuf.data() + r * nb, cbuf.data() + r * nb);
+        const int64_t n_calls = (n_panels + kNp - 1) / kNp * ((nb + kBlockChunk - 1) / kBlockChunk) *
+                                ((nrt + kMr - 1) / kMr);
+        NextTilePrefetch prefetch(w, r0 + kRowTile, std::min(hi, r0 + 2 * kRowTile), n_calls);
+        int64_t call = 0;
         for (int64_t p0 = 0; p0 < n_panels; p0 += kNp) {
             const int np = int(std::min<int64_t>(kNp, n_panels - p0));
             const uint8_t* act = packed + p0 * panel_stride;
             for (int64_t b0 = 0; b0 < nb; b0 += kBlockChunk) {
                 const int64_t kb = std::min(kBlockChunk, nb - b0);
-                for (int64_t m0 = 0; m0 < nrt; m0 += kMr)
+                for (int64_t m0 = 0; m0 < nrt; m0 += kMr) {
                     tile(qbuf.data() + (m0 * nb + b0) * 32, dbuf.data() + m0 * nb + b0, cbuf.data() + m0 * nb + b0, nb,
                          int(std::min<int64_t>(kMr, nrt - m0)), act + b0 * kPanelBlockBytes, panel_stride, np, kb,
                          out[m0], b0 > 0);
+                    prefetch.after_call(call++);
+                }
             }
             const int64_t t0 = p0 * kGemmPanel, nt = std::min<int64_t>(np * kGemmPanel, n_tok - t0);
             for (int64_t i = 0; i < nt; ++i) {
@@ -165,6 +195,8 @@ bool avx512_available() { return best_isa() == Isa::avx512; }
 
 }  // namespace
 }  // namespace gemm
+
+int64_t gemm_row_grain() { return gemm::kRowTile; }
 
 GemmPacking gemm_packing(DType t, int64_t n_tok) {
     static const bool vnni = gemm::vnni_available();
@@ -249,7 +281,8 @@ void gemm_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_t
     const GemmPacking pk = packed ? gemm_packing(w.type, n_tok) : GemmPacking::none;
     if (pk == GemmPacking::int8s) return gemm::gemm_int8_amx(w, lo, hi, n_tok, y, y_stride, packed);
     if (pk == GemmPacking::int8)
-        return gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_avx512vnni, gemm::tile_avx512vnni);
+        return gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_avx512vnni, gemm::tile_avx512vnni,
+                               gemm::tile8_avx512vnni);
     if (pk == GemmPacking::f32)
         return gemm::gemm_f32(w, lo, hi, n_tok, y, y_stride, packed, gemm::widen_avx512, gemm::tile_f32_avx512);
     gemm_naive(w, lo, hi, x, x_row_bytes, n_tok, y, y_stride);
@@ -270,7 +303,7 @@ bool gemm_rows_variant(int isa_variant, const Matrix& w, int64_t lo, int64_t hi,
     }
     if (w.type != DType::Q4_0 && w.type != DType::Q8_0) return false;
     if (isa_variant == 0) {
-        gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_scalar, gemm::tile_scalar);
+        gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_scalar, gemm::tile_scalar, gemm::tile_scalar);
         return true;
     }
     if (isa_variant == 2) {
@@ -279,7 +312,8 @@ bool gemm_rows_variant(int isa_variant, const Matrix& w, int64_t lo, int64_t hi,
         return true;
     }
     if (isa_variant == 1 && gemm::vnni_available()) {
-        gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_avx512vnni, gemm::tile_avx512vnni);
+        gemm::gemm_int8(w, lo, hi, n_tok, y, y_stride, packed, gemm::unpack_avx512vnni, gemm::tile_avx512vnni,
+                               gemm::tile8_avx512vnni);
         return true;
     }
     return false;

@@ -56,6 +56,40 @@ void tile_t(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, con
         for (int p = 0; p < NP; ++p) _mm512_storeu_ps(out + r * kOut + p * kGemmPanel, acc[r][p]);
 }
 
+// The same for the first 8 tokens of one panel (ymm): a batch of at most 8 tokens fills only half a panel, and
+// the 16-token kernel would spend half its dot products on the padding.
+template <int R>
+void tile8_t(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, const uint8_t* act, int64_t nb,
+             float* out, bool accumulate) {
+    constexpr int kOut = kNp * kGemmPanel;
+    __m256 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = accumulate ? _mm256_loadu_ps(out + r * kOut) : _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+        // Two integer sums per row (even and odd groups): with one, the R chains of dependent vpdpbusd are too
+        // few to cover its latency.
+        __m256i ia[R][2];
+        for (int r = 0; r < R; ++r) {
+            ia[r][0] = _mm256_set1_epi32(c[r * w_nb + b]);
+            ia[r][1] = _mm256_setzero_si256();
+        }
+        const uint8_t* ab = act + b * kPanelBlockBytes;
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) {
+            const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ab + 64 + g * 64));
+            for (int r = 0; r < R; ++r) {
+                int32_t wv;
+                std::memcpy(&wv, q + (r * w_nb + b) * 32 + 4 * g, 4);
+                ia[r][g & 1] = _mm256_dpbusd_epi32(ia[r][g & 1], xv, _mm256_set1_epi32(wv));
+            }
+        }
+        const __m256 dx = _mm256_loadu_ps(reinterpret_cast<const float*>(ab));
+        for (int r = 0; r < R; ++r)
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(ia[r][0], ia[r][1])),
+                                     _mm256_mul_ps(_mm256_set1_ps(d[r * w_nb + b]), dx), acc[r]);
+    }
+    for (int r = 0; r < R; ++r) _mm256_storeu_ps(out + r * kOut, acc[r]);
+}
+
 template <int NP>
 void tile_np(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, int nr, const uint8_t* act, size_t ps,
              int64_t nb, float* out, bool accumulate) {
@@ -96,6 +130,16 @@ void tile_avx512vnni(const int8_t* q, const float* d, const int32_t* c, int64_t 
                      size_t panel_stride, int np, int64_t nb, float* out, bool accumulate) {
     if (np == 2) tile_np<2>(q, d, c, w_nb, nr, act, panel_stride, nb, out, accumulate);
     else tile_np<1>(q, d, c, w_nb, nr, act, panel_stride, nb, out, accumulate);
+}
+
+void tile8_avx512vnni(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, int nr, const uint8_t* act,
+                      size_t, int, int64_t nb, float* out, bool accumulate) {
+    switch (nr) {
+        case 4: return tile8_t<4>(q, d, c, w_nb, act, nb, out, accumulate);
+        case 3: return tile8_t<3>(q, d, c, w_nb, act, nb, out, accumulate);
+        case 2: return tile8_t<2>(q, d, c, w_nb, act, nb, out, accumulate);
+        default: return tile8_t<1>(q, d, c, w_nb, act, nb, out, accumulate);
+    }
 }
 
 }  // namespace locus::gemm

@@ -29,6 +29,10 @@ void unpack_avx512vnni(DType type, const uint8_t* row, int64_t nb, int8_t* q, fl
 void tile_avx512vnni(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, int nr, const uint8_t* act,
                      size_t panel_stride, int np, int64_t nb, float* out, bool accumulate);
 
+// As tile_avx512vnni for one panel (np 1) of which only tokens 0..7 are used: out[r][i] for i < 8.
+void tile8_avx512vnni(const int8_t* q, const float* d, const int32_t* c, int64_t w_nb, int nr, const uint8_t* act,
+                      size_t panel_stride, int np, int64_t nb, float* out, bool accumulate);
+
 // AMX (gemm_amx.cpp): whether the CPU and kernel allow AMX-INT8 here (asks for the tile state once), and the
 // whole row range at once; activations packed as GemmPacking::int8s.
 bool amx_enable();

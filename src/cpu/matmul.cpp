@@ -77,9 +77,12 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
         }
     }
 
-    if (n_tok == 1) {
-        // Rows of all matrices form one index space, split evenly over the threads, on multiples of the
-        // multi-row kernel's row count so no thread ends a matrix with one-row tails.
+    if (n_tok <= kGemmPanel) {
+        // Decode steps (one token, or one per sequence of a small batch) stream the weights: rows of all matrices
+        // form one index space, split evenly over the threads, so each thread reads one long run of rows that its
+        // kernels prefetch ahead of (dynamic chunks measured slower for decode). Splits fall on multiples of the
+        // kernels' row counts so no thread ends a matrix with short tails.
+        const int64_t grain = n_tok == 1 ? gemv_row_grain() : gemm_row_grain();
         pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
             int64_t base = 0;
             for (size_t j = 0; j < outs.size(); ++j) {
@@ -87,9 +90,11 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
                 const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
                 base += w.rows;
                 if (lo >= hi) continue;
-                gemv_rows(w, lo, hi, srcs[src_of[j]].data, outs[j].y);
+                const Src& s = srcs[src_of[j]];
+                if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
+                else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
             }
-        }, gemv_row_grain());
+        }, grain);
         return;
     }
 

@@ -38,6 +38,9 @@ size_t gemm_packed_bytes(GemmPacking p, int64_t n_tok, int64_t cols);
 void gemm_pack_acts(GemmPacking p, const uint8_t* x, size_t x_row_bytes, int64_t n_tok, int64_t cols, uint8_t* dst,
                     int64_t p_begin, int64_t p_end);
 
+// Row ranges given to gemm_rows are best split on multiples of this (its row tile).
+int64_t gemm_row_grain();
+
 // y[t * y_stride + r] = w.row(r) · x_t for r in [lo, hi), t in [0, n_tok); x_t = x + t * x_row_bytes.
 // `packed` holds the activations as gemm_packing(w.type) wants them (nullptr when it is none).
 void gemm_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_t x_row_bytes, int64_t n_tok, float* y,

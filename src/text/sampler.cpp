@@ -45,6 +45,27 @@ int32_t Sampler::sample(const float* logits, int n_vocab) {
         return cand_[best].id;
     }
 
+    // No filter at all (OpenAI's defaults: temperature only): the draw needs no order, so the whole vocabulary
+    // is not sorted for every token (measured: a server's sort of each slot's candidates showed in its profile).
+    const bool filtered = (p_.top_k > 0 && static_cast<size_t>(p_.top_k) < cand_.size()) || p_.top_p < 1.0f ||
+                          p_.min_p > 0.0f;
+    if (!filtered) {
+        float mx = cand_[0].logit;
+        for (const auto& c : cand_) mx = std::max(mx, c.logit);
+        double sum = 0;
+        for (auto& c : cand_) {
+            c.p = std::exp((c.logit - mx) / p_.temperature);
+            sum += c.p;
+        }
+        const double u = static_cast<double>(rng_()) / 4294967296.0 * sum;
+        double cum = 0;
+        for (const auto& c : cand_) {
+            cum += c.p;
+            if (u < cum) return c.id;
+        }
+        return cand_.back().id;
+    }
+
     // top-k (k >= n keeps everything, but still sorts: the later steps want descending order)
     size_t n = cand_.size();
     double top_p_sum = 0;  // softmax denominator over all candidates after top-k, for top-p

@@ -52,7 +52,7 @@ TEST(Gemm, TiledKernelVariantsMatchScalarVecDot) {
         const GemmPacking pk = vt == DType::F32 ? GemmPacking::f32 : GemmPacking::int8;
         for (int64_t nblk : {1, 3, 64}) {
             const int64_t cols = nblk * 32;
-            for (int64_t rows : {1, 3, 37}) {
+            for (int64_t rows : {1, 3, 37, 50}) {  // tails of the 16-row tile and 4-row micro-tile
                 const test::QuantMatrix w = test::make_quant_matrix(type, cols, rows, 5 + uint32_t(rows));
                 for (int64_t n_tok : kTokens) {
                     const Acts a = make_acts(vt, cols, n_tok, 9 + uint32_t(n_tok));
@@ -88,7 +88,7 @@ TEST(Gemm, MatmulBatchMatchesScalarVecDotForEveryType) {
         if (!tt || !tt->can_compute || !tt->vec_dot || !tt->from_float) continue;
         const int64_t cols = std::max<int64_t>(256, tt->block_size) * 2, rows = 37;
         const test::QuantMatrix w = test::make_quant_matrix(DType(id), cols, rows, 3);
-        for (int64_t n_tok : {2, 5, 17, 64}) {
+        for (int64_t n_tok : {2, 5, 8, 16, 17, 64}) {
             const auto x = test::random_floats(size_t(cols * n_tok), 21);
             const Acts a = [&] {
                 Acts r;

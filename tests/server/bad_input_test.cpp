@@ -109,6 +109,26 @@ TEST_F(BadInput, MissingOrWrongApiKeyIs401) {
     EXPECT_EQ(http_get(port(), "/").status, 200);
 }
 
+// The chat endpoint checks the same fields, and a request that asks for a stream gets its error as one JSON
+// body with the status, before any event is written.
+TEST_F(BadInput, ChatAndStreamingRequestsGetTheSameErrors) {
+    const std::string msgs = R"("messages": [{"role": "user", "content": "Hi"}])";
+    expect_error("/v1/chat/completions", R"({"messages": [{"role": "user", "content": "Hi"}],)", 400, "not valid JSON");
+    expect_error("/v1/chat/completions", "{" + msgs + R"(, "max_tokens": -1})", 400, "between 0 and");
+    expect_error("/v1/chat/completions", "{" + msgs + R"(, "max_tokens": 2.5})", 400, "'max_tokens' must be an integer");
+    expect_error("/v1/chat/completions", "{" + msgs + R"(, "model": "gpt-9"})", 404, "'gpt-9' does not exist");
+    expect_error("/v1/chat/completions", "{" + msgs + "}", 401, "not valid", "sk-wrong");
+    expect_error("/v1/completions", R"({"prompt": "Hi", "stream": true, "max_tokens": -2})", 400, "between 0 and");
+    expect_error("/v1/completions", R"({"prompt": "Hi", "stream": true, "model": "gpt-9"})", 404, "does not exist");
+    expect_error("/v1/chat/completions", "{" + msgs + R"(, "stream": true, "top_p": "all"})", 400, "'top_p'");
+    std::string words;
+    for (int i = 0; i < 300; ++i) words += "the cat sat ";
+    expect_error("/v1/chat/completions",
+                 json{{"messages", {{{"role", "user"}, {"content", words}}}}, {"stream", true}}.dump(), 400,
+                 "context holds 128");
+    expect_error("/tokenize", R"({"content": "Hi"})", 401, "no API key", "");
+}
+
 // A full queue answers 429: one slot, a queue of one, and sixteen clients at once asking for long replies; those
 // that do not fit are refused, and every request gets either its whole reply or a 429.
 TEST(BadInputQueue, FullQueueIs429) {
