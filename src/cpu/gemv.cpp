@@ -4,6 +4,7 @@
 
 #include "cpu/gemv_kernels.h"
 #include "cpu/matmul_kernels.h"
+#include "cpu/weight_prefetch.h"
 
 namespace locus {
 namespace gemv {
@@ -92,13 +93,18 @@ void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float*
     // Groups of rows; each group's kernel prefetches the rows `ahead` further on as it goes.
     if (const gemv::Dot4Fn dot4 = gemv::dot4_for(w.type)) {
         const int64_t ahead = group_prefetch_rows();
+        const bool burst = burst_prefetch_rows(w.row_bytes);
         for (; r + R <= hi; r += R) {
             const uint8_t* rows[R] = {w.row(r), w.row(r + 1), w.row(r + 2), w.row(r + 3)};
             const uint8_t* pf_rows[R] = {};
             const bool pf = ahead > 0 && r + ahead + R <= hi;
-            if (pf)
+            if (pf && burst) {
+                // The group's rows are consecutive: one contiguous range.
+                prefetch_l2(w.row(r + ahead), size_t(R) * w.row_bytes);
+            } else if (pf) {
                 for (int64_t k = 0; k < R; ++k) pf_rows[k] = w.row(r + ahead + k);
-            dot4(w.cols, rows, x, y + r, pf ? pf_rows : nullptr);
+            }
+            dot4(w.cols, rows, x, y + r, pf && !burst ? pf_rows : nullptr);
         }
     }
     const VecDotFn dot = type_traits(w.type).vec_dot;
