@@ -6,7 +6,9 @@
 // Threads never share an output element: step 2 splits the neuron list, step 3 splits the output columns,
 // so results do not depend on the thread count and no partial sums are merged.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "cpu/norm.h"
 #include "cpu/sparse_axpy.h"
@@ -29,6 +31,25 @@ bool prefer_dense_rows(int64_t pairs, int64_t n_tok, int64_t n_ff) {
 }
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Adds the time since t0 and the weight bytes read since bytes0 to a stage's statistics.
+class StageTimer {
+public:
+    StageTimer(ForwardScratch::FfnStats& stats, ForwardScratch::FfnStats::Stage& stage)
+        : stats(stats), stage(stage), t0(std::chrono::steady_clock::now()), bytes0(stats.weight_bytes) {}
+    StageTimer(const StageTimer&) = delete;
+    StageTimer& operator=(const StageTimer&) = delete;
+    ~StageTimer() {
+        stage.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        stage.bytes += stats.weight_bytes - bytes0;
+    }
+
+private:
+    ForwardScratch::FfnStats& stats;
+    ForwardScratch::FfnStats::Stage& stage;
+    std::chrono::steady_clock::time_point t0;
+    uint64_t bytes0;
+};
 
 }  // namespace
 
@@ -72,6 +93,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
     const float* gate_pre = nullptr;
     const float* up_pre = nullptr;
 
+    std::optional<StageTimer> stage;
+    stage.emplace(s.ffn_stats, s.ffn_stats.select);
     switch (sparsity_.mode) {
         case SparseMode::Predictor: {
             const float thr = sparsity_.threshold;
@@ -120,6 +143,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         pairs += n;
     }
     const int64_t N = int64_t(s.neurons.size());
+    stage.reset();
+    stage.emplace(s.ffn_stats, s.ffn_stats.rows);
 
     if (sparsity_.mode == SparseMode::Off || prefer_dense_rows(pairs, T, F)) {
         // Dense products for whatever is not computed yet; the mask still applies below.
@@ -218,6 +243,7 @@ void SparseFfn::count_predictions(const LayerWeights& L, int64_t l, int64_t T, T
 // s.cur = down projection of the activations left by sparse_hidden.
 void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    const StageTimer stage{s.ffn_stats, s.ffn_stats.down};
 
     if (!L.ffn_down_t.present()) {
         // Dense GGUF: the down matrix is stored by output row; multiply the (mostly zero) activations densely.
