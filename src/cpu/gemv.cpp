@@ -97,7 +97,8 @@ void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float*
         for (; r + R <= hi; r += R) {
             const uint8_t* rows[R] = {w.row(r), w.row(r + 1), w.row(r + 2), w.row(r + 3)};
             const uint8_t* pf_rows[R] = {};
-            const bool pf = ahead > 0 && r + ahead + R <= hi;
+            // Past hi too (up to the matrix end): the rows after a chunk are usually the next chunk's.
+            const bool pf = ahead > 0 && r + ahead + R <= w.rows;
             if (pf && burst) {
                 // The group's rows are consecutive: one contiguous range.
                 prefetch_l2(w.row(r + ahead), size_t(R) * w.row_bytes);

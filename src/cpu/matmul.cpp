@@ -78,18 +78,27 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
     }
 
     if (n_tok == 1) {
-        // Rows of all matrices form one index space, split evenly over the threads, on multiples of the
-        // multi-row kernel's row count so no thread ends a matrix with one-row tails.
-        pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
-            int64_t base = 0;
-            for (size_t j = 0; j < outs.size(); ++j) {
-                const Matrix& w = *outs[j].w;
-                const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
-                base += w.rows;
-                if (lo >= hi) continue;
-                gemv_rows(w, lo, hi, srcs[src_of[j]].data, outs[j].y);
+        // Rows of all matrices form one index space, handed out in chunks (multiples of the multi-row kernel's
+        // row count, so no chunk ends a matrix with one-row tails) to whichever thread asks next: on a shared
+        // machine a thread that loses its core for a while takes fewer chunks instead of holding up the step.
+        // Each row's result does not depend on which thread or chunk computed it.
+        const int64_t grain = gemv_row_grain();
+        const int64_t chunk = std::max<int64_t>(grain, (total_rows / (8 * int64_t(pool.size()))) / grain * grain);
+        const int64_t n_chunks = (total_rows + chunk - 1) / chunk;
+        std::atomic<int64_t> next{0};
+        pool.run([&](int, int) {
+            for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+                const int64_t begin = c * chunk, end = std::min(total_rows, begin + chunk);
+                int64_t base = 0;
+                for (size_t j = 0; j < outs.size(); ++j) {
+                    const Matrix& w = *outs[j].w;
+                    const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
+                    base += w.rows;
+                    if (lo >= hi) continue;
+                    gemv_rows(w, lo, hi, srcs[src_of[j]].data, outs[j].y);
+                }
             }
-        }, gemv_row_grain());
+        });
         return;
     }
 

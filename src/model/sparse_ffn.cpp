@@ -6,6 +6,7 @@
 // Threads never share an output element: step 2 splits the neuron list, step 3 splits the output columns,
 // so results do not depend on the thread count and no partial sums are merged.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <optional>
@@ -175,10 +176,16 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         args.up_pre = up_pre;
         args.x_gate = xg;
         args.x_up = xu;
-        // Equal shares of the list: balanced however the active neurons cluster.
-        pool.run([&](int tid, int nth) {
-            const int64_t b = N * tid / nth, e = N * (tid + 1) / nth;
-            sparse_ffn_rows(args, s.neurons.data() + b, e - b, s.h_compact.data() + b);
+        // Chunks of the list to whichever thread asks next: balanced however the active neurons cluster, and
+        // when a thread loses its core for a while. Each neuron's value does not depend on the chunking.
+        const int64_t chunk = std::max<int64_t>(16, N / (8 * int64_t(pool.size())));
+        const int64_t n_chunks = (N + chunk - 1) / chunk;
+        std::atomic<int64_t> next{0};
+        pool.run([&](int, int) {
+            for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+                const int64_t b = c * chunk, e = std::min(N, b + chunk);
+                sparse_ffn_rows(args, s.neurons.data() + b, e - b, s.h_compact.data() + b);
+            }
         });
         s.nz_neurons.clear();
         s.nz_coef.resize(std::max<int64_t>(N, 1));
