@@ -1,6 +1,7 @@
 // Decode-kernel efficiency on one thread: GB/s of weight bytes for each kernel of a sparse decode step, next
 // to a plain streaming read of the same memory, on 7B-shaped Q4_0 matrices (random bytes: speed only).
 //   build/release/bench_decode_kernels [MiB per kernel = 1024] [active share = 0.1]
+// LOCUS_PREFETCH=spread|burst and LOCUS_ISA=avx2 select the prefetch style and instruction set under test.
 // Times are thread CPU time (CLOCK_THREAD_CPUTIME_ID), not wall time: on the shared 2-core machines another
 // process often holds the core, and CPU time keeps those slices out; the figures are for comparing kernel
 // versions, not for tokens/s. Each kernel walks a working set of several hundred MiB (far past the caches),
@@ -17,6 +18,7 @@
 #include <random>
 #include <vector>
 
+#include "cpu/gemv_kernels.h"
 #include "cpu/matmul_kernels.h"
 #include "cpu/sparse_axpy.h"
 #include "cpu/sparse_rows.h"
@@ -119,6 +121,32 @@ int main(int argc, char** argv) {
             }
         });
         report(s.name, gbs);
+    }
+
+    // Every multi-row Q4_0 kernel this CPU can run (scalar twin first, then AVX2, AVX-512, CPU-specific
+    // versions: see gemv.cpp), on 4096-column rows from memory, with the in-loop prefetch of the next group.
+    {
+        const int64_t cols = 4096, R = gemv::kGemvRows;
+        const size_t rb = row_bytes(q4, cols);
+        const int64_t rows = int64_t(budget / rb) / R * R;
+        const std::vector<gemv::Dot4Fn> variants = gemv::dot4_variants(DType::Q4_0);
+        for (size_t v = 1; v < variants.size(); ++v) {
+            const double gbs = best_gbs(size_t(rows) * rb, [&] {
+                for (int64_t r = 0; r + R <= rows; r += R) {
+                    const uint8_t* g[R] = {mem + size_t(r) * rb, mem + size_t(r + 1) * rb, mem + size_t(r + 2) * rb,
+                                           mem + size_t(r + 3) * rb};
+                    const bool ahead = r + 2 * R <= rows;
+                    const uint8_t* pf[R] = {g[0] + R * rb, g[1] + R * rb, g[2] + R * rb, g[3] + R * rb};
+                    variants[v](cols, g, xq.data(), y.data() + r, ahead ? pf : nullptr);
+                }
+            });
+            const gemv::Dot4Fn f = variants[v];
+            report(f == gemv::dot4_q4_0_avx2                  ? "  4-row Q4_0 AVX2"
+                   : f == gemv::dot4_q4_0_avx512vnni          ? "  4-row Q4_0 VNNI two-pass"
+                   : f == gemv::dot4_q4_0_avx512vnni_onepass  ? "  4-row Q4_0 VNNI one-pass"
+                                                              : "  4-row Q4_0 other",
+                   gbs);
+        }
     }
 
     // The same kernel on a matrix that stays in L2 (compute speed, no memory stalls).
