@@ -139,7 +139,7 @@ void dot4(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const
 // The same dots in one pass: per block the activation's correction once, then per row the nibbles, one
 // vpdpbusd and the block scale converted on its own (no separate scale pass). Fewer instructions per block in
 // the two-pass version above, but on AMD EPYC (Zen 4 class) this one keeps the rows' memory reads going while
-// it computes and streams 4096-column Q4_0 rows ~1.4x faster (bench/kernels/decode_kernels.cpp).
+// it computes: 1.2-1.5x faster from memory in probe runs, never slower (bench/RESULTS.md, 2026-12-04).
 template <class W>
 void dot4_onepass(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
     const auto* x = static_cast<const BlockQ8_0*>(xv);
