@@ -11,7 +11,7 @@ Per configuration, R rounds; in each round the three engines run in rotating ord
   llama.cpp  .bench/llamacpp/llamacpp_bench -m DENSE -t T -p 0 -n N -r 1        (tg N from an empty cache)
   Locus      build/release/locus bench -m MODEL -t T -p 0 -n N -r 1 --sparse off|predictor -o jsonl
 (one warm-up run, then the timed one). Locus's record gives decode tokens/s, FFN ms per token and the weight
-bytes read per token (the FFN rows it touched, and the rest). The bound is bytes per token / host read bandwidth (bench/membw with T threads, measured
+bytes read per token (the FFN rows it touched, and the rest), and for the sparse FFN the same per stage. The bound is bytes per token / host read bandwidth (bench/membw with T threads, measured
 before and after). llama.cpp reads the same dense bytes as Locus dense.
 
   python3 bench/sparse_compare.py --shapes 1b 7b --types q4_0 f16 --threads 2 -n 32 -r 3
@@ -75,8 +75,11 @@ def locus_run(model, mode, threads, n):
         if line.startswith("{"):
             rec = json.loads(line)
             if rec.get("test", "").startswith("tg"):
-                return {"tps": rec["tokens_per_s_mean"], "ffn_ms": rec["ffn_ms_per_token"],
-                        "ffn_mib": rec["ffn_weight_mib_per_token"], "other_mib": rec["other_weight_mib_per_token"]}
+                out = {"tps": rec["tokens_per_s_mean"], "ffn_ms": rec["ffn_ms_per_token"],
+                       "ffn_mib": rec["ffn_weight_mib_per_token"], "other_mib": rec["other_weight_mib_per_token"]}
+                for stage, v in rec.get("ffn_stages_per_token", {}).items():
+                    out[stage + "_ms"], out[stage + "_mib"] = v["ms"], v["mib"]
+                return out
     log("no tg record from locus bench:\n" + r.stdout[-800:] + r.stderr[-800:])
     return None
 
@@ -164,6 +167,21 @@ def main():
                   f"{f(tps / bound * 100 if bound else None, '.0f')}% | {f(ffn_ms, '.2f')} | {f(ffn_bound_ms, '.2f')} | "
                   f"{f(ffn_mib, '.1f')} | {f(tps / llama_tps if llama_tps else None, '.2f')}x | "
                   f"{f(tps / dense_tps if dense_tps else None, '.2f')}x |")
+
+    # The sparse FFN's stages, each next to the time its weight bytes take at the measured bandwidth.
+    print("\nSparse FFN stages per token (Locus sparse): select = predictor fc1/fc2 products and threshold, "
+          "rows = row-sparse up/gate dots, down = column-sparse down projection over ffn_down_t\n")
+    print("| shape | type | stage | MiB/token | ms/token | bound ms | of bound |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for shape, wtype, runs in rows:
+        xs = runs["locus sparse"]
+        if not xs or "select_ms" not in xs[0]:
+            continue
+        for stage in ("select", "rows", "down"):
+            mib, ms = mean(xs, stage + "_mib"), mean(xs, stage + "_ms")
+            bound_ms = mib * 2**20 / (bw * 1e9) * 1e3
+            print(f"| {shape} | {wtype} | {stage} | {mib:.1f} | {ms:.2f} | {bound_ms:.2f} | "
+                  f"{bound_ms / ms * 100 if ms else 0:.0f}% |")
     return 0
 
 

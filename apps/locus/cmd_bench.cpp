@@ -37,6 +37,8 @@ struct Result {
     std::vector<double> samples;  // tokens per second of each timed run
     // Over the timed runs: FFN milliseconds and FFN weight MiB read per token, and the other weights' MiB.
     double ffn_ms = 0, ffn_mib = 0, other_mib = 0;
+    // The sparse FFN's stages per token (zero for the dense FFN): ms and weight MiB each.
+    struct Stage { double ms = 0, mib = 0; } select, rows, down;
 };
 
 struct ModelFacts { std::string desc; uint64_t size = 0; int64_t params = 0; };
@@ -98,6 +100,10 @@ Status bench_engine(Engine& engine, const BenchArgs& a, Result base, std::vector
             if (fs.tokens > 0) {
                 r.ffn_ms = fs.ms / double(fs.tokens);
                 r.ffn_mib = double(fs.weight_bytes) / double(fs.tokens) / (1 << 20);
+                auto per_token = [&](const ForwardScratch::FfnStats::Stage& st) {
+                    return Result::Stage{st.ms / double(fs.tokens), double(st.bytes) / double(fs.tokens) / (1 << 20)};
+                };
+                r.select = per_token(fs.select), r.rows = per_token(fs.rows), r.down = per_token(fs.down);
             }
             r.other_mib = double(weight_bytes(engine.weights()) - ffn_weight_bytes(engine.weights())) / (1 << 20);
             summarize(r);
@@ -134,7 +140,11 @@ nlohmann::json to_json(const Result& r, const ModelFacts& m, const std::string& 
             {"test", r.test}, {"n_prompt", r.n_prompt}, {"n_gen", r.n_gen}, {"reps", r.samples.size()},
             {"tokens_per_s_mean", r.mean}, {"tokens_per_s_std", r.stdev}, {"samples", r.samples},
             {"ffn_ms_per_token", r.ffn_ms}, {"ffn_weight_mib_per_token", r.ffn_mib},
-            {"other_weight_mib_per_token", r.other_mib}};
+            {"other_weight_mib_per_token", r.other_mib},
+            {"ffn_stages_per_token",
+             {{"select", {{"ms", r.select.ms}, {"mib", r.select.mib}}},
+              {"rows", {{"ms", r.rows.ms}, {"mib", r.rows.mib}}},
+              {"down", {{"ms", r.down.ms}, {"mib", r.down.mib}}}}}};
 }
 
 void print_markdown(const std::vector<Result>& results, const ModelFacts& m, const BenchArgs& a) {

@@ -452,7 +452,7 @@ Runner add_synth(CLI::App& app) {
     c->add_option("--active", a->profile.active, "ReLU models: mean fraction of FFN neurons firing per token");
     c->add_option("--hot-share", a->profile.hot_share, "ReLU models: the hottest this share of neurons ...");
     c->add_option("--hot-cover", a->profile.hot_cover, "... covers this share of all firings (0.8: strong locality)");
-    c->add_option("--pred-rank", a->pred_rank, "Predictor rank (default n_embd / 4)");
+    c->add_option("--pred-rank", a->pred_rank, "Predictor rank (default n_embd / 4; upstream ReluLLaMA-7B uses 1024-2048)");
     c->add_option("--pred-type", a->pred_type, "Predictor weight type (default: the weight type)");
     c->add_option("--n-embd", a->embd, "Override the embedding width");
     c->add_option("--n-ff", a->ff, "Override the FFN width");

@@ -14,6 +14,7 @@ struct CpuFeatures {
     bool amx_tile = false;
     bool amx_int8 = false;
     bool amx_bf16 = false;
+    bool amd = false;  // vendor AuthenticAMD (its prefetchers want a different software prefetch: cpu/weight_prefetch.h)
 };
 
 const CpuFeatures& cpu_features();

@@ -4,6 +4,7 @@
 
 #include "cpu/gemv_kernels.h"
 #include "cpu/matmul_kernels.h"
+#include "cpu/weight_prefetch.h"
 
 namespace locus {
 namespace gemv {
@@ -20,13 +21,16 @@ struct Entry {
     DType type;
     Dot4Fn by_isa[3];  // scalar, avx2, avx512
     bool avx512_needs_vnni;
+    Dot4Fn avx512_amd = nullptr;  // the AVX-512 version for AMD CPUs, where it differs
 };
 
+// Q4_0/Q8_0 with VNNI: the two-pass loop was fastest on Sapphire Rapids, the one-pass loop on AMD EPYC
+// (bench/kernels/decode_kernels.cpp; figures in bench/RESULTS.md).
 const Entry kEntries[] = {
     {DType::F32, {dot4_scalar<DType::F32>, nullptr, dot4_f32_avx512}, false},
     {DType::F16, {dot4_scalar<DType::F16>, dot4_f16_avx2, dot4_f16_avx512}, false},
-    {DType::Q4_0, {dot4_scalar<DType::Q4_0>, dot4_q4_0_avx2, dot4_q4_0_avx512vnni}, true},
-    {DType::Q8_0, {dot4_scalar<DType::Q8_0>, dot4_q8_0_avx2, dot4_q8_0_avx512vnni}, true},
+    {DType::Q4_0, {dot4_scalar<DType::Q4_0>, dot4_q4_0_avx2, dot4_q4_0_avx512vnni}, true, dot4_q4_0_avx512vnni_onepass},
+    {DType::Q8_0, {dot4_scalar<DType::Q8_0>, dot4_q8_0_avx2, dot4_q8_0_avx512vnni}, true, dot4_q8_0_avx512vnni_onepass},
 };
 
 bool can_run(Isa isa, bool needs_vnni) {
@@ -42,9 +46,24 @@ bool can_run(Isa isa, bool needs_vnni) {
 }  // namespace
 
 Dot4Fn dot4_by_isa(DType t, Isa isa) {
-    for (const Entry& e : kEntries)
-        if (e.type == t) return can_run(isa, e.avx512_needs_vnni) ? e.by_isa[int(isa)] : nullptr;
+    for (const Entry& e : kEntries) {
+        if (e.type != t) continue;
+        if (!can_run(isa, e.avx512_needs_vnni)) return nullptr;
+        if (isa == Isa::avx512 && e.avx512_amd && cpu_features().amd) return e.avx512_amd;
+        return e.by_isa[int(isa)];
+    }
     return nullptr;
+}
+
+std::vector<Dot4Fn> dot4_variants(DType t) {
+    std::vector<Dot4Fn> out;
+    for (const Entry& e : kEntries) {
+        if (e.type != t) continue;
+        for (int isa = 0; isa < 3; ++isa)
+            if (e.by_isa[isa] && can_run(Isa(isa), e.avx512_needs_vnni)) out.push_back(e.by_isa[isa]);
+        if (e.avx512_amd && can_run(Isa::avx512, e.avx512_needs_vnni)) out.push_back(e.avx512_amd);
+    }
+    return out;
 }
 
 Dot4Fn dot4_for(DType t) {
@@ -92,13 +111,19 @@ void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float*
     // Groups of rows; each group's kernel prefetches the rows `ahead` further on as it goes.
     if (const gemv::Dot4Fn dot4 = gemv::dot4_for(w.type)) {
         const int64_t ahead = group_prefetch_rows();
+        const bool burst = burst_prefetch_rows(w.row_bytes);
         for (; r + R <= hi; r += R) {
             const uint8_t* rows[R] = {w.row(r), w.row(r + 1), w.row(r + 2), w.row(r + 3)};
             const uint8_t* pf_rows[R] = {};
-            const bool pf = ahead > 0 && r + ahead + R <= hi;
-            if (pf)
+            // Past hi too (up to the matrix end): the rows after a chunk are usually the next chunk's.
+            const bool pf = ahead > 0 && r + ahead + R <= w.rows;
+            if (pf && burst) {
+                // The group's rows are consecutive: one contiguous range.
+                prefetch_l2(w.row(r + ahead), size_t(R) * w.row_bytes);
+            } else if (pf) {
                 for (int64_t k = 0; k < R; ++k) pf_rows[k] = w.row(r + ahead + k);
-            dot4(w.cols, rows, x, y + r, pf ? pf_rows : nullptr);
+            }
+            dot4(w.cols, rows, x, y + r, pf && !burst ? pf_rows : nullptr);
         }
     }
     const VecDotFn dot = type_traits(w.type).vec_dot;

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/cpu_features.h"
 #include "quant/types.h"
@@ -24,9 +25,14 @@ Dot4Fn dot4_for(DType t);
 // nullptr where none exists or this CPU cannot run it.
 Dot4Fn dot4_by_isa(DType t, Isa isa);
 
+// Every version built for type t that this CPU can run, the scalar twin first (for tests).
+std::vector<Dot4Fn> dot4_variants(DType t);
+
 // Per-ISA versions (call only when cpu_features() says so).
 void dot4_q4_0_avx512vnni(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 void dot4_q8_0_avx512vnni(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_q4_0_avx512vnni_onepass(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
+void dot4_q8_0_avx512vnni_onepass(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 void dot4_f16_avx512(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 void dot4_f32_avx512(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 void dot4_q4_0_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);

@@ -78,23 +78,30 @@ void matmul(std::span<const MatmulOut> outs, const float* x, int64_t x_stride, i
     }
 
     if (n_tok <= kGemmPanel) {
-        // Decode steps (one token, or one per sequence of a small batch) stream the weights: rows of all matrices
-        // form one index space, split evenly over the threads, so each thread reads one long run of rows that its
-        // kernels prefetch ahead of (dynamic chunks measured slower for decode). Splits fall on multiples of the
-        // kernels' row counts so no thread ends a matrix with short tails.
+        // Decode steps (one token, or one per sequence of a small batch) stream the weights. Rows of all matrices
+        // form one index space, handed out in chunks (multiples of the kernels' row counts, so no chunk ends a
+        // matrix with short tails) to whichever thread asks next: on a shared machine a thread that loses its
+        // core for a while takes fewer chunks instead of holding up the step. Each row's result does not depend
+        // on which thread or chunk computed it.
         const int64_t grain = n_tok == 1 ? gemv_row_grain() : gemm_row_grain();
-        pool.parallel_for(total_rows, [&](int64_t begin, int64_t end, int) {
-            int64_t base = 0;
-            for (size_t j = 0; j < outs.size(); ++j) {
-                const Matrix& w = *outs[j].w;
-                const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
-                base += w.rows;
-                if (lo >= hi) continue;
-                const Src& s = srcs[src_of[j]];
-                if (n_tok == 1) gemv_rows(w, lo, hi, s.data, outs[j].y);
-                else gemm_rows(w, lo, hi, s.data, s.rb, n_tok, outs[j].y, outs[j].y_stride, s.packed);
+        const int64_t chunk = std::max<int64_t>(grain, (total_rows / (8 * int64_t(pool.size()))) / grain * grain);
+        const int64_t n_chunks = (total_rows + chunk - 1) / chunk;
+        std::atomic<int64_t> next{0};
+        pool.run([&](int, int) {
+            for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+                const int64_t begin = c * chunk, end = std::min(total_rows, begin + chunk);
+                int64_t base = 0;
+                for (size_t j = 0; j < outs.size(); ++j) {
+                    const Matrix& w = *outs[j].w;
+                    const int64_t lo = std::max(begin, base) - base, hi = std::min(end, base + w.rows) - base;
+                    base += w.rows;
+                    if (lo >= hi) continue;
+                    const Src& sr = srcs[src_of[j]];
+                    if (n_tok == 1) gemv_rows(w, lo, hi, sr.data, outs[j].y);
+                    else gemm_rows(w, lo, hi, sr.data, sr.rb, n_tok, outs[j].y, outs[j].y_stride, sr.packed);
+                }
             }
-        }, grain);
+        });
         return;
     }
 

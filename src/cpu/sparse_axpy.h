@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/cpu_features.h"
+#include "model/weights.h"
 #include "quant/types.h"
 
 namespace locus::axpy {
@@ -21,6 +22,12 @@ using AxpyFn = void (*)(int64_t n, int k, const uint8_t* const* rows, const floa
 AxpyFn axpy_for(DType t);
 // The version built for `isa`, or nullptr where none exists or this CPU cannot run it.
 AxpyFn axpy_by_isa(DType t, Isa isa);
+
+// One token's down projection over a transposed matrix, columns [c0, c1) only (one thread's share):
+// y[0, c1 - c0) = sum_j coef[j] * D.row(idx[j])[c0, c1), for j < n, kAxpyRows rows at a time in list order
+// (so the result does not depend on how the columns were split). c0 is a multiple of D's block size.
+void axpy_token_columns(const Matrix& D, const int32_t* idx, const float* coef, int64_t n, int64_t c0, int64_t c1,
+                        float* y);
 
 // Per-ISA versions (call only when cpu_features() says so).
 void axpy_f32_avx2(int64_t n, int k, const uint8_t* const* rows, const float* a, float* y);

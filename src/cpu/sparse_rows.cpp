@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cpu/gemv_kernels.h"
+#include "cpu/weight_prefetch.h"
 
 namespace locus {
 namespace {
@@ -19,6 +20,7 @@ void rows_dot(const Matrix& m, const int32_t* idx, int64_t n, const uint8_t* x, 
     const gemv::Dot4Fn dot4 = scalar ? gemv::dot4_by_isa(m.type, Isa::scalar) : gemv::dot4_for(m.type);
     int64_t j = 0;
     if (dot4) {
+        const bool burst = burst_prefetch_rows(m.row_bytes);
         for (; j + R <= n; j += R) {
             const uint8_t* rows[R];
             const uint8_t* pf[R];
@@ -26,7 +28,9 @@ void rows_dot(const Matrix& m, const int32_t* idx, int64_t n, const uint8_t* x, 
             const bool ahead = j + 2 * R <= n;
             if (ahead)
                 for (int k = 0; k < R; ++k) pf[k] = m.row(idx[j + R + k]);
-            dot4(m.cols, rows, x, dots + j, ahead ? pf : nullptr);
+            if (ahead && burst)
+                for (int k = 0; k < R; ++k) prefetch_l2(pf[k], m.row_bytes);
+            dot4(m.cols, rows, x, dots + j, ahead && !burst ? pf : nullptr);
         }
         if (j < n) {
             const uint8_t* rows[R];

@@ -39,6 +39,12 @@ struct ForwardScratch {
         double ms = 0;
         uint64_t weight_bytes = 0;
         int64_t tokens = 0;
+        // The sparse FFN's stages (zero for the dense FFN): which neurons (predictor products and threshold),
+        // the row-sparse up/gate dots, and the column-sparse down projection: wall time and weight bytes each.
+        struct Stage {
+            double ms = 0;
+            uint64_t bytes = 0;
+        } select, rows, down;
     } ffn_stats;
 };
 

@@ -8,7 +8,10 @@
 // Threads never share an output element: step 2 splits the neuron list, step 3 splits the output columns,
 // so results do not depend on the thread count and no partial sums are merged.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "cpu/bias.h"
 #include "cpu/norm.h"
@@ -32,6 +35,25 @@ bool prefer_dense_rows(int64_t pairs, int64_t n_tok, int64_t n_ff) {
 }
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// Adds the time since t0 and the weight bytes read since bytes0 to a stage's statistics.
+class StageTimer {
+public:
+    StageTimer(ForwardScratch::FfnStats& stats, ForwardScratch::FfnStats::Stage& stage)
+        : stats(stats), stage(stage), t0(std::chrono::steady_clock::now()), bytes0(stats.weight_bytes) {}
+    StageTimer(const StageTimer&) = delete;
+    StageTimer& operator=(const StageTimer&) = delete;
+    ~StageTimer() {
+        stage.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        stage.bytes += stats.weight_bytes - bytes0;
+    }
+
+private:
+    ForwardScratch::FfnStats& stats;
+    ForwardScratch::FfnStats::Stage& stage;
+    std::chrono::steady_clock::time_point t0;
+    uint64_t bytes0;
+};
 
 }  // namespace
 
@@ -83,6 +105,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
     const float* gate_pre = nullptr;
     const float* up_pre = nullptr;
 
+    std::optional<StageTimer> stage;
+    stage.emplace(s.ffn_stats, s.ffn_stats.select);
     switch (sparsity_.mode) {
         case SparseMode::Predictor: {
             const float thr = sparsity_.threshold;
@@ -132,6 +156,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         pairs += n;
     }
     const int64_t N = int64_t(s.neurons.size());
+    stage.reset();
+    stage.emplace(s.ffn_stats, s.ffn_stats.rows);
 
     if (sparsity_.mode == SparseMode::Off || prefer_dense_rows(pairs, T, F)) {
         // Dense products for whatever is not computed yet; the mask still applies below.
@@ -164,10 +190,16 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         args.up_pre = up_pre;
         args.x_gate = xg;
         args.x_up = xu;
-        // Equal shares of the list: balanced however the active neurons cluster.
-        pool.run([&](int tid, int nth) {
-            const int64_t b = N * tid / nth, e = N * (tid + 1) / nth;
-            sparse_ffn_rows(args, s.neurons.data() + b, e - b, s.h_compact.data() + b);
+        // Chunks of the list to whichever thread asks next: balanced however the active neurons cluster, and
+        // when a thread loses its core for a while. Each neuron's value does not depend on the chunking.
+        const int64_t chunk = std::max<int64_t>(16, N / (8 * int64_t(pool.size())));
+        const int64_t n_chunks = (N + chunk - 1) / chunk;
+        std::atomic<int64_t> next{0};
+        pool.run([&](int, int) {
+            for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+                const int64_t b = c * chunk, e = std::min(N, b + chunk);
+                sparse_ffn_rows(args, s.neurons.data() + b, e - b, s.h_compact.data() + b);
+            }
         });
         s.nz_neurons.clear();
         s.nz_coef.resize(std::max<int64_t>(N, 1));
@@ -232,6 +264,7 @@ void SparseFfn::count_predictions(const LayerWeights& L, int64_t l, int64_t T, T
 // s.cur = down projection of the activations left by sparse_hidden.
 void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) const {
     const int64_t E = spec_.n_embd, F = spec_.n_ff;
+    const StageTimer stage{s.ffn_stats, s.ffn_stats.down};
 
     if (!L.ffn_down_t.present()) {
         // Dense GGUF: the down matrix is stored by output row; multiply the (mostly zero) activations densely.
@@ -247,7 +280,6 @@ void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadP
 
     const Matrix& D = L.ffn_down_t;
     const TypeTraits& tt = type_traits(D.type);
-    const axpy::AxpyFn axpy = axpy::axpy_for(D.type);
     const int64_t grain = std::max<int64_t>(tt.block_size, 64);
 
     if (T == 1) {
@@ -258,18 +290,7 @@ void SparseFfn::sparse_down(const LayerWeights& L, int64_t l, int64_t T, ThreadP
         pool.run([&](int tid, int nth) {
             const int64_t per = round_up((E + nth - 1) / nth, grain);
             const int64_t c0 = std::min<int64_t>(E, per * tid), c1 = std::min<int64_t>(E, c0 + per);
-            if (c0 >= c1) return;
-            float* y = s.cur.data() + c0;
-            std::fill(y, y + (c1 - c0), 0.0f);
-            // No software prefetch here: measured slower than none (the slices are long enough for the
-            // hardware prefetcher).
-            const size_t off = row_bytes(tt, c0);
-            const uint8_t* rows[axpy::kAxpyRows];
-            for (int64_t j = 0; j < N; j += axpy::kAxpyRows) {
-                const int k = int(std::min<int64_t>(axpy::kAxpyRows, N - j));
-                for (int q = 0; q < k; ++q) rows[q] = D.row(idx[j + q]) + off;
-                axpy(c1 - c0, k, rows, coef + j, y);
-            }
+            if (c0 < c1) axpy::axpy_token_columns(D, idx, coef, N, c0, c1, s.cur.data() + c0);
         });
         return;
     }

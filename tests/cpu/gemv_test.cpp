@@ -53,9 +53,9 @@ std::vector<int64_t> col_counts(DType type) {
 TEST(Gemv, EveryMultiRowKernelMatchesScalarTwin) {
     int tested = 0;
     for (DType type : kTypes) {
-        for (int isa = 0; isa <= int(best_isa()); ++isa) {
-            const gemv::Dot4Fn f = gemv::dot4_by_isa(type, Isa(isa));
-            if (!f) continue;
+        const std::vector<gemv::Dot4Fn> variants = gemv::dot4_variants(type);
+        for (size_t isa = 0; isa < variants.size(); ++isa) {
+            const gemv::Dot4Fn f = variants[isa];
             ++tested;
             for (int64_t cols : col_counts(type)) {
                 const Data d = make_data(type, cols, 2 * gemv::kGemvRows, 5);
@@ -70,7 +70,7 @@ TEST(Gemv, EveryMultiRowKernelMatchesScalarTwin) {
                     f(cols, rows, d.x.data(), y, pf ? pf_rows : nullptr);
                     for (int k = 0; k < gemv::kGemvRows; ++k)
                         ASSERT_NEAR(y[k], reference(type, d, cols, (k * 3) % gemv::kGemvRows), tolerance(cols))
-                            << dtype_name(type) << " isa " << isa_name(Isa(isa)) << " cols " << cols << " row " << k;
+                            << dtype_name(type) << " variant " << isa << " cols " << cols << " row " << k;
                 }
             }
         }

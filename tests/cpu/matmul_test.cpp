@@ -67,5 +67,28 @@ TEST(Matmul, FusedDispatchEqualsSeparate) {
     }
 }
 
+// Decode (one token) hands rows out in chunks to whichever thread asks: the result must not depend on the thread
+// count or the schedule, bit for bit (matrices of 4k rows: several chunks per thread; 4k + 2: a tail).
+TEST(Matmul, DecodeIsBitIdenticalForAnyThreadCount) {
+    for (DType type : {DType::Q4_0, DType::Q8_0, DType::F16, DType::F32}) {
+        const int64_t cols = 64;
+        auto a = make_quant_matrix(type, cols, 4096, 5), b = make_quant_matrix(type, cols, 4098, 6);
+        const auto x = test::random_floats(size_t(cols), 9);
+        std::vector<float> first_a, first_b;
+        for (int threads : {1, 2, 3, 4}) {
+            ThreadPool pool(threads);
+            ActivationScratch scratch;
+            for (int rep = 0; rep < 3; ++rep) {
+                std::vector<float> ya(4096), yb(4098);
+                const MatmulOut outs[] = {{&a.m, ya.data(), 4096}, {&b.m, yb.data(), 4098}};
+                matmul(outs, x.data(), cols, 1, pool, scratch);
+                if (first_a.empty()) first_a = ya, first_b = yb;
+                ASSERT_EQ(ya, first_a) << dtype_name(type) << " threads=" << threads;
+                ASSERT_EQ(yb, first_b) << dtype_name(type) << " threads=" << threads;
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace locus

@@ -67,6 +67,35 @@ TEST(SparseAxpy, EveryIsaMatchesScalarTwinAndReference) {
     }
 }
 
+// One token's down projection by column ranges: each range equals the double-precision sum over the listed rows,
+// and the ranges of a split give the same floats as the whole (list order, kAxpyRows at a time, in both).
+TEST(SparseAxpy, TokenColumnsMatchReferenceAndDoNotDependOnTheSplit) {
+    for (DType t : {DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_K}) {
+        const TypeTraits& tt = type_traits(t);
+        const int64_t cols = 3 * 256, rows = 61;
+        const auto q = test::make_quant_matrix(t, cols, rows, uint32_t(int(t) + 11));
+        // 19 listed rows: two full groups and a partial one.
+        std::vector<int32_t> idx;
+        for (int32_t i = 1; i < rows && idx.size() < 19; i += 3) idx.push_back(i);
+        const int64_t n = int64_t(idx.size());
+        const auto coef = test::random_floats(size_t(n), 5, -1.0f, 1.0f);
+        std::vector<float> whole(static_cast<size_t>(cols)), split(static_cast<size_t>(cols));
+        axpy::axpy_token_columns(q.m, idx.data(), coef.data(), n, 0, cols, whole.data());
+        axpy::axpy_token_columns(q.m, idx.data(), coef.data(), n, 0, 256, split.data());
+        axpy::axpy_token_columns(q.m, idx.data(), coef.data(), n, 256, cols, split.data() + 256);
+        std::vector<double> ref(static_cast<size_t>(cols), 0.0);
+        std::vector<float> row(static_cast<size_t>(cols));
+        for (int64_t j = 0; j < n; ++j) {
+            tt.to_float(q.m.row(idx[size_t(j)]), row.data(), cols);
+            for (int64_t c = 0; c < cols; ++c) ref[size_t(c)] += double(coef[size_t(j)]) * row[size_t(c)];
+        }
+        for (int64_t c = 0; c < cols; ++c) {
+            ASSERT_NEAR(whole[size_t(c)], ref[size_t(c)], 1e-4 * (1 + std::fabs(ref[size_t(c)]))) << tt.name << " c=" << c;
+            ASSERT_EQ(whole[size_t(c)], split[size_t(c)]) << tt.name << " c=" << c;
+        }
+    }
+}
+
 TEST(SparseAxpy, FastestVersionExistsForEveryComputableType) {
     for (DType t : kTypes) EXPECT_NE(axpy::axpy_for(t), nullptr) << type_traits(t).name;
     // The SIMD set the issue asks for is there on a CPU that has the instructions.
