@@ -11,7 +11,11 @@
 #include "gguf/gguf.h"
 #include "runtime/engine.h"
 #include "runtime/session.h"
+#include "logits_compare.h"
 #include "test_util.h"
+
+using locus::test::argmaxes;
+using locus::test::max_rel_diff;
 
 namespace locus {
 namespace {
@@ -44,41 +48,8 @@ std::vector<int32_t> test_tokens(int n) {
     return toks;
 }
 
-// Logits of every position (n x n_vocab), in one batch or token by token.
-std::vector<float> logits_of(Engine& e, const std::vector<int32_t>& toks, bool one_by_one = false) {
-    auto s = Session::create(e, {.n_ctx = 64});
-    EXPECT_TRUE(s) << s.error();
-    std::vector<float> out;
-    if (!s) return out;
-    if (one_by_one) {
-        for (int32_t t : toks) {
-            EXPECT_TRUE((*s)->eval({&t, 1}));
-            out.insert(out.end(), (*s)->logits(0), (*s)->logits(0) + (*s)->n_vocab());
-        }
-    } else {
-        EXPECT_TRUE((*s)->eval(toks, 0, true));
-        for (int64_t i = 0; i < (*s)->n_logits(); ++i)
-            out.insert(out.end(), (*s)->logits(i), (*s)->logits(i) + (*s)->n_vocab());
-    }
-    return out;
-}
 
-double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double amax = 0, d = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        amax = std::max(amax, double(std::fabs(b[i])));
-        d = std::max(d, double(std::fabs(a[i] - b[i])));
-    }
-    return amax > 0 ? d / amax : d;
-}
 
-std::vector<int64_t> argmaxes(const std::vector<float>& l, int64_t n_vocab) {
-    std::vector<int64_t> r;
-    for (size_t p = 0; p + size_t(n_vocab) <= l.size(); p += size_t(n_vocab))
-        r.push_back(std::max_element(l.begin() + long(p), l.begin() + long(p) + n_vocab) - (l.begin() + long(p)));
-    return r;
-}
 
 // ---- The reference: OPT's decoder in double, straight from the file's tensors -------------------------------
 
@@ -225,10 +196,10 @@ TEST(OptModel, ForwardMatchesScalarReference) {
         EXPECT_EQ(e->spec().ffn_mode, FfnMode::seq);
         EXPECT_EQ(e->spec().ffn_act, FfnActivation::relu);  // from the architecture: the file does not say
         const auto ref = reference_logits(m, toks);
-        const auto got = logits_of(*e, toks);
+        const auto got = test::session_logits(*e, toks, false, 64);
         EXPECT_LT(max_rel_diff(got, ref), 1e-5) << args;
         EXPECT_EQ(argmaxes(got, e->spec().n_vocab), argmaxes(ref, e->spec().n_vocab)) << args;
-        EXPECT_LT(max_rel_diff(logits_of(*e, toks, true), ref), 1e-5) << args;
+        EXPECT_LT(max_rel_diff(test::session_logits(*e, toks, true, 64), ref), 1e-5) << args;
         // The comparison can fail: positions read without OPT's offset, or the down bias left out, are visible.
         EXPECT_GT(max_rel_diff(got, reference_logits(m, toks, {.position_offset = 0})), 1e-3) << args;
         EXPECT_GT(max_rel_diff(got, reference_logits(m, toks, {.down_bias = false})), 1e-4) << args;
@@ -242,12 +213,13 @@ TEST(OptModel, OracleEqualsOffAndPredictorRunsOnSparseFile) {
     EXPECT_TRUE(pred->spec().sparse_file);
     EXPECT_EQ(pred->sparsity().mode, SparseMode::Predictor);
     const auto toks = test_tokens(40);
-    const auto a = logits_of(*off, toks), b = logits_of(*oracle, toks), c = logits_of(*pred, toks);
+    const auto a = test::session_logits(*off, toks, false, 64), b = test::session_logits(*oracle, toks, false, 64),
+               c = test::session_logits(*pred, toks, false, 64);
     EXPECT_LT(max_rel_diff(b, a), 1e-4);
     EXPECT_EQ(argmaxes(a, off->spec().n_vocab), argmaxes(b, off->spec().n_vocab));
     // The synthetic predictor reads the residual before the LayerNorm: close to the true set, not exact.
     EXPECT_LT(max_rel_diff(c, a), 1e-2);
-    EXPECT_LT(max_rel_diff(logits_of(*pred, toks, true), c), 1e-4);  // batch == token by token
+    EXPECT_LT(max_rel_diff(test::session_logits(*pred, toks, true, 64), c), 1e-4);  // batch == token by token
 
     // The profile synth asked for holds, and the predictor finds it.
     auto s = Session::create(*oracle, {.n_ctx = 512});
@@ -269,7 +241,7 @@ TEST(OptModel, DenseReluFileRunsOracleEqualToOff) {
     EXPECT_FALSE(autom->spec().sparse_file);
     EXPECT_EQ(autom->sparsity().mode, SparseMode::Oracle);  // ReLU without predictors
     const auto toks = test_tokens(24);
-    const auto a = logits_of(*off, toks), b = logits_of(*autom, toks);
+    const auto a = test::session_logits(*off, toks, false, 64), b = test::session_logits(*autom, toks, false, 64);
     EXPECT_LT(max_rel_diff(b, a), 1e-4);
     EXPECT_EQ(argmaxes(a, off->spec().n_vocab), argmaxes(b, off->spec().n_vocab));
     auto pred = try_load(m, SparseMode::Predictor);

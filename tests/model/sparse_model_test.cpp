@@ -10,7 +10,11 @@
 #include "gguf/gguf.h"
 #include "runtime/engine.h"
 #include "runtime/session.h"
+#include "logits_compare.h"
 #include "test_util.h"
+
+using locus::test::argmaxes;
+using locus::test::max_rel_diff;
 
 namespace locus {
 namespace {
@@ -37,38 +41,10 @@ std::unique_ptr<Engine> load(const std::string& path, SparseMode mode, int threa
 std::vector<float> logits_of(Engine& e, bool one_by_one = false) {
     std::vector<int32_t> toks = {1};
     for (int i = 0; i < 40; ++i) toks.push_back(int32_t(3 + (i * 37 + 11) % 900));
-    auto s = Session::create(e, {.n_ctx = 128});
-    EXPECT_TRUE(s);
-    std::vector<float> out;
-    if (one_by_one) {
-        for (int32_t t : toks) {
-            EXPECT_TRUE((*s)->eval({&t, 1}));
-            out.insert(out.end(), (*s)->logits(0), (*s)->logits(0) + (*s)->n_vocab());
-        }
-    } else {
-        EXPECT_TRUE((*s)->eval(toks, 0, true));
-        for (int64_t i = 0; i < (*s)->n_logits(); ++i)
-            out.insert(out.end(), (*s)->logits(i), (*s)->logits(i) + (*s)->n_vocab());
-    }
-    return out;
+    return test::session_logits(e, toks, one_by_one);
 }
 
-double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double amax = 0, d = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        amax = std::max(amax, double(std::fabs(b[i])));
-        d = std::max(d, double(std::fabs(a[i] - b[i])));
-    }
-    return amax > 0 ? d / amax : d;
-}
 
-std::vector<int64_t> argmaxes(const std::vector<float>& l, int64_t n_vocab) {
-    std::vector<int64_t> r;
-    for (size_t p = 0; p + size_t(n_vocab) <= l.size(); p += size_t(n_vocab))
-        r.push_back(std::max_element(l.begin() + long(p), l.begin() + long(p) + n_vocab) - (l.begin() + long(p)));
-    return r;
-}
 
 TEST(SparseModel, OracleEqualsOffOnDenseReluModel) {
     const std::string m = synth("relu-f16", "--act relu --type f16");

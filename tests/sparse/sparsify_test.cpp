@@ -12,7 +12,11 @@
 #include "gguf/gguf.h"
 #include "runtime/engine.h"
 #include "runtime/session.h"
+#include "logits_compare.h"
 #include "test_util.h"
+
+using locus::test::argmaxes;
+using locus::test::max_rel_diff;
 
 namespace locus {
 namespace {
@@ -63,15 +67,6 @@ std::vector<float> logits_of(Engine& e) {
     return out;
 }
 
-double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double amax = 0, d = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        amax = std::max(amax, double(std::fabs(b[i])));
-        d = std::max(d, double(std::fabs(a[i] - b[i])));
-    }
-    return amax > 0 ? d / amax : d;
-}
 
 TEST(Sparsify, SyntheticReluModelBecomesWorkingPowerInferFile) {
     LOCUS_REQUIRE_SHARED(text, "corpus/tinystories_val.txt");
