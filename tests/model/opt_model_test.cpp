@@ -12,6 +12,7 @@
 #include "runtime/engine.h"
 #include "runtime/session.h"
 #include "logits_compare.h"
+#include "synth_fixtures.h"
 #include "test_util.h"
 
 using locus::test::argmaxes;
@@ -21,26 +22,14 @@ namespace locus {
 namespace {
 
 std::string synth(const std::string& name, const std::string& args) {
-    const std::string out = test::temp_dir() + "/" + name + ".gguf";
-    if (std::filesystem::exists(out)) return out;
-    const auto r = test::run_command(test::locus_binary() + " synth --shape tiny -t 2 --arch opt -o " + out + " " + args);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return out;
+    return test::synth_tiny(name, "--arch opt " + args);
 }
 
 Expected<std::unique_ptr<Engine>> try_load(const std::string& path, SparseMode mode) {
-    EngineOptions o;
-    o.model_path = path;
-    o.n_threads = 2;
-    o.sparse = mode;
-    return Engine::load(o);
+    return test::try_load_engine(path, mode);
 }
 
-std::unique_ptr<Engine> load(const std::string& path, SparseMode mode) {
-    auto e = try_load(path, mode);
-    EXPECT_TRUE(e) << e.error();
-    return e ? std::move(*e) : nullptr;
-}
+std::unique_ptr<Engine> load(const std::string& path, SparseMode mode) { return test::load_engine(path, mode); }
 
 std::vector<int32_t> test_tokens(int n) {
     std::vector<int32_t> toks = {1};
@@ -222,16 +211,7 @@ TEST(OptModel, OracleEqualsOffAndPredictorRunsOnSparseFile) {
     EXPECT_LT(max_rel_diff(test::session_logits(*pred, toks, true, 64), c), 1e-4);  // batch == token by token
 
     // The profile synth asked for holds, and the predictor finds it.
-    auto s = Session::create(*oracle, {.n_ctx = 512});
-    ASSERT_TRUE(s);
-    ActivationCounts counts;
-    (*s)->set_activation_counts(&counts);
-    std::vector<int32_t> many = {1};
-    for (int i = 0; i < 300; ++i) many.push_back(int32_t(3 + (i * 7919 + 13) % 1000));
-    ASSERT_TRUE((*s)->eval(many));
-    EXPECT_NEAR(counts.active_fraction(), 0.10, 0.02);
-    EXPECT_NEAR(counts.coverage(0.3), 0.8, 0.05);
-    EXPECT_GT(counts.recall(), 0.9);
+    test::expect_default_synthetic_profile(*oracle, 0.9);
 }
 
 TEST(OptModel, DenseReluFileRunsOracleEqualToOff) {

@@ -11,6 +11,7 @@
 #include "runtime/engine.h"
 #include "runtime/session.h"
 #include "logits_compare.h"
+#include "synth_fixtures.h"
 #include "test_util.h"
 
 using locus::test::argmaxes;
@@ -19,22 +20,10 @@ using locus::test::max_rel_diff;
 namespace locus {
 namespace {
 
-std::string synth(const std::string& name, const std::string& args) {
-    const std::string out = test::temp_dir() + "/" + name + ".gguf";
-    if (std::filesystem::exists(out)) return out;
-    const auto r = test::run_command(test::locus_binary() + " synth --shape tiny -t 2 -o " + out + " " + args);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return out;
-}
+std::string synth(const std::string& name, const std::string& args) { return test::synth_tiny(name, args); }
 
 std::unique_ptr<Engine> load(const std::string& path, SparseMode mode, int threads = 2) {
-    EngineOptions o;
-    o.model_path = path;
-    o.n_threads = threads;
-    o.sparse = mode;
-    auto e = Engine::load(o);
-    EXPECT_TRUE(e) << e.error();
-    return e ? std::move(*e) : nullptr;
+    return test::load_engine(path, mode, threads);
 }
 
 // Logits of every position of a fixed token sequence (n x n_vocab), evaluated in one batch or token by token.
@@ -104,17 +93,8 @@ TEST(SparseModel, FalconSparseFileModesAgreeAndProfileHolds) {
     EXPECT_LT(max_rel_diff(c, a), 1e-2);
     EXPECT_LT(max_rel_diff(logits_of(*pred, true), c), 1e-4);
 
-    auto s = Session::create(*oracle, {.n_ctx = 512});
-    ASSERT_TRUE(s);
-    ActivationCounts counts;
-    (*s)->set_activation_counts(&counts);
-    std::vector<int32_t> toks = {1};
-    for (int i = 0; i < 300; ++i) toks.push_back(int32_t(3 + (i * 7919 + 13) % 1000));
-    ASSERT_TRUE((*s)->eval(toks));
-    EXPECT_NEAR(counts.active_fraction(), 0.10, 0.02);
-    EXPECT_NEAR(counts.coverage(0.3), 0.8, 0.05);
     // LayerNorm's mean removal makes the synthetic predictor approximate here (it is exact for llama).
-    EXPECT_GT(counts.recall(), 0.9);
+    test::expect_default_synthetic_profile(*oracle, 0.9);
 }
 
 TEST(SparseModel, FalconDenseGeluRunsAndMissingFusedQkvIsNamed) {

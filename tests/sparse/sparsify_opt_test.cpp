@@ -8,27 +8,19 @@
 #include "gguf/gguf.h"
 #include "runtime/engine.h"
 #include "runtime/session.h"
+#include "logits_compare.h"
+#include "synth_fixtures.h"
 #include "test_util.h"
 
 namespace locus {
 namespace {
 
 std::vector<float> logits_of(const std::string& path, SparseMode mode) {
-    EngineOptions o;
-    o.model_path = path;
-    o.n_threads = 1;
-    o.sparse = mode;
-    auto e = Engine::load(o);
-    EXPECT_TRUE(e) << e.error();
+    auto e = test::load_engine(path, mode, 1);
     if (!e) return {};
-    auto s = Session::create(**e, {.n_ctx = 64});
-    EXPECT_TRUE(s);
     std::vector<int32_t> toks = {1};
     for (int i = 0; i < 20; ++i) toks.push_back(int32_t(3 + (i * 53 + 7) % 900));
-    EXPECT_TRUE((*s)->eval(toks, 0, true));
-    std::vector<float> out;
-    for (int64_t i = 0; i < (*s)->n_logits(); ++i) out.insert(out.end(), (*s)->logits(i), (*s)->logits(i) + (*s)->n_vocab());
-    return out;
+    return test::session_logits(*e, toks, false, 64);
 }
 
 TEST(SparsifyOpt, DownBiasIsRenamedAndOffModeEqualsDense) {

@@ -13,6 +13,7 @@
 #include "runtime/engine.h"
 #include "runtime/session.h"
 #include "logits_compare.h"
+#include "synth_fixtures.h"
 #include "test_util.h"
 
 using locus::test::argmaxes;
@@ -21,28 +22,13 @@ using locus::test::max_rel_diff;
 namespace locus {
 namespace {
 
-std::string synth(const std::string& name, const std::string& args) {
-    const std::string out = test::temp_dir() + "/" + name + ".gguf";
-    if (!std::filesystem::exists(out)) {
-        const auto r = test::run_command(test::locus_binary() + " synth --shape tiny -t 1 -o " + out + " " + args);
-        EXPECT_EQ(r.exit_code, 0) << r.output;
-    }
-    return out;
-}
+std::string synth(const std::string& name, const std::string& args) { return test::synth_tiny(name, args, 1); }
 
 test::CommandResult sparsify(const std::string& args) {
     return test::run_command(test::locus_binary() + " sparsify -t 1 " + args + " 2>&1");
 }
 
-std::unique_ptr<Engine> load(const std::string& path, SparseMode mode) {
-    EngineOptions o;
-    o.model_path = path;
-    o.n_threads = 1;
-    o.sparse = mode;
-    auto e = Engine::load(o);
-    EXPECT_TRUE(e) << e.error();
-    return e ? std::move(*e) : nullptr;
-}
+std::unique_ptr<Engine> load(const std::string& path, SparseMode mode) { return test::load_engine(path, mode, 1); }
 
 // Tokens of a text the predictors were not trained on (the calibration text is TinyStories).
 std::vector<int32_t> probe_tokens(const Engine& e, int n) {
