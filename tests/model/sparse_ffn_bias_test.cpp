@@ -8,6 +8,7 @@
 #include "cpu/cpu_test_util.h"
 #include "cpu/matmul.h"
 #include "model/sparse_ffn.h"
+#include "sparse_ffn_run.h"
 
 namespace locus {
 namespace {
@@ -84,15 +85,10 @@ TEST(SparseFfnBias, OptLayerPredictorModeEqualsMaskedReference) {
             std::vector<float> first;
             std::vector<uint8_t> mask;
             for (int threads : {1, 2}) {
-                ThreadPool pool(threads);
-                ForwardScratch s;
-                s.x.resize(x0.size());
-                std::copy(x0.begin(), x0.end(), s.x.data());
-                ffn.forward(L.w, 0, T, pool, s);
-                std::vector<float> out(s.x.data(), s.x.data() + x0.size());
+                auto [out, out_mask] = test::run_sparse_ffn(ffn, L.w, x0, T, threads);
                 if (first.empty()) {
                     first = out;
-                    mask = s.mask;
+                    mask = out_mask;
                 } else {
                     ASSERT_EQ(out, first) << type_traits(t).name << ": thread counts differ";
                 }
@@ -149,14 +145,8 @@ TEST(SparseFfnBias, OptLayerOracleEqualsOff) {
             const auto x0 = test::random_floats(size_t(T * E), 23);
             std::vector<float> out[2];
             int k = 0;
-            for (SparseMode m : {SparseMode::Oracle, SparseMode::Off}) {
-                ThreadPool pool(2);
-                ForwardScratch s;
-                s.x.resize(x0.size());
-                std::copy(x0.begin(), x0.end(), s.x.data());
-                SparseFfn(spec, {m, 0.0f}).forward(L.w, 0, T, pool, s);
-                out[k++].assign(s.x.data(), s.x.data() + x0.size());
-            }
+            for (SparseMode m : {SparseMode::Oracle, SparseMode::Off})
+                out[k++] = test::run_sparse_ffn(SparseFfn(spec, {m, 0.0f}), L.w, x0, T, 2).x;
             for (size_t i = 0; i < x0.size(); ++i)
                 ASSERT_NEAR(out[0][i], out[1][i], 1e-4 * (1 + std::fabs(out[1][i]))) << type_traits(t).name;
         }

@@ -10,6 +10,7 @@
 #include "cpu/norm.h"
 #include "cpu/sparse_rows.h"
 #include "model/sparse_ffn.h"
+#include "sparse_ffn_run.h"
 
 namespace locus {
 namespace {
@@ -62,15 +63,10 @@ void check_case(const Case& c) {
     std::vector<float> first;
     std::vector<uint8_t> mask;
     for (int threads : {1, 2, 3}) {
-        ThreadPool pool(threads);
-        ForwardScratch s;
-        s.x.resize(x0.size());
-        std::copy(x0.begin(), x0.end(), s.x.data());
-        ffn.forward(L.w, 0, c.n_tok, pool, s);
-        std::vector<float> out(s.x.data(), s.x.data() + x0.size());
+        auto [out, out_mask] = test::run_sparse_ffn(ffn, L.w, x0, c.n_tok, threads);
         if (first.empty()) {
             first = out;
-            mask = s.mask;
+            mask = out_mask;
         } else {
             ASSERT_EQ(out, first) << type_traits(c.type).name << ": " << threads << " threads differ from 1";
         }
@@ -137,14 +133,8 @@ TEST(SparseFfn, OracleEqualsOff) {
             const auto x0 = test::random_floats(static_cast<size_t>(n_tok * E), 9);
             std::vector<float> out[2];
             int k = 0;
-            for (SparseMode m : {SparseMode::Oracle, SparseMode::Off}) {
-                ThreadPool pool(2);
-                ForwardScratch s;
-                s.x.resize(x0.size());
-                std::copy(x0.begin(), x0.end(), s.x.data());
-                SparseFfn(spec, {m, 0.0f}).forward(L.w, 0, n_tok, pool, s);
-                out[k++].assign(s.x.data(), s.x.data() + x0.size());
-            }
+            for (SparseMode m : {SparseMode::Oracle, SparseMode::Off})
+                out[k++] = test::run_sparse_ffn(SparseFfn(spec, {m, 0.0f}), L.w, x0, n_tok, 2).x;
             for (size_t i = 0; i < x0.size(); ++i)
                 ASSERT_NEAR(out[0][i], out[1][i], 1e-4 * (1 + std::fabs(out[1][i]))) << type_traits(t).name;
         }
