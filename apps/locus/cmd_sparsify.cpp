@@ -105,7 +105,8 @@ int sparsify(const SparsifyArgs& a) {
 
     SparseFlags sf;
     sf.mode = "oracle";  // exact activations, and the fired sets the samples need
-    auto engine = load_engine(a.model, a.threads, sf);
+    // Plain weights: the PWRI writer copies the loaded tensors.
+    auto engine = load_engine(a.model, a.threads, sf, GpuFlags{}, 0, 512, /*interleave=*/false);
     if (!engine) return 1;
     const ModelSpec& spec = engine->spec();
     const int64_t L = spec.n_layer, E = spec.n_embd, F = spec.n_ff;

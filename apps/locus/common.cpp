@@ -55,8 +55,9 @@ void print_gpu_timing(const Session& s) {
 }
 
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse,
-                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch) {
+                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch, bool interleave) {
     EngineOptions o;
+    o.interleave = interleave;
     o.gpu.n_gpu_layers = gpu.n_gpu_layers;
     o.gpu.vram_budget_gib = gpu.vram_budget;
     o.gpu.reset_gpu_index = gpu.reset_gpu_index;

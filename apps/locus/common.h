@@ -40,8 +40,9 @@ struct GpuFlags {
 };
 void add_gpu_flags(CLI::App* c, GpuFlags& f);
 // n_ctx / n_batch: the session's context and batch size, for which the GPU KV cache and buffers are planned.
+// interleave: see EngineOptions::interleave (off for commands that write files from the loaded tensors).
 std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, const SparseFlags& sparse,
-                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch);
+                                    const GpuFlags& gpu, int64_t n_ctx, int64_t n_batch, bool interleave = true);
 // Prints the hybrid scheduler's timing (if any) on stderr.
 void print_gpu_timing(const Session& s);
 

@@ -6,6 +6,7 @@
 #include "core/fp16.h"
 #include "cpu/gemm_f32.h"
 #include "cpu/gemm_int8.h"
+#include "cpu/interleave.h"
 #include "cpu/matmul_kernels.h"
 #include "quant/legacy_blocks.h"
 
@@ -96,7 +97,7 @@ void gemm_f32(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y, 
             ws = int64_t(w.row_bytes / sizeof(float));
         } else {
             for (int64_t r = 0; r < nrt; ++r)
-                widen(reinterpret_cast<const uint16_t*>(w.row(r0 + r)), wbuf.data() + r * K, K);
+                widen(reinterpret_cast<const uint16_t*>(read_row(w, r0 + r, row_tmp(w))), wbuf.data() + r * K, K);
             wt = wbuf.data();
             ws = K;
         }
@@ -135,7 +136,7 @@ public:
     void after_call(int64_t k) {
         const int64_t upto = total_ * (k + 1) / calls_;
         for (; issued_ < upto; ++issued_) {
-            const uint8_t* row = static_cast<const uint8_t*>(w_.row(r_begin_ + issued_ / lines_per_row_));
+            const uint8_t* row = w_.row_address(r_begin_ + issued_ / lines_per_row_);
             __builtin_prefetch(row + (issued_ % lines_per_row_) * 64, 0, 3);
         }
     }
@@ -161,7 +162,7 @@ void gemm_int8(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float* y,
     for (int64_t r0 = lo; r0 < hi; r0 += kRowTile) {
         const int64_t nrt = std::min(kRowTile, hi - r0);
         for (int64_t r = 0; r < nrt; ++r)
-            unpack(w.type, static_cast<const uint8_t*>(w.row(r0 + r)), nb, qbuf.data() + r * nb * 32,
+            unpack(w.type, read_row(w, r0 + r, row_tmp(w)), nb, qbuf.data() + r * nb * 32,
                    dbuf.data() + r * nb, cbuf.data() + r * nb);
         const int64_t n_calls = (n_panels + kNp - 1) / kNp * ((nb + kBlockChunk - 1) / kBlockChunk) *
                                 ((nrt + kMr - 1) / kMr);
@@ -269,7 +270,7 @@ void gemm_naive(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, size_
         const int64_t ge = std::min(hi, g + kGroup);
         for (int64_t t = 0; t < n_tok; ++t) {
             const uint8_t* xt = x + size_t(t) * x_row_bytes;
-            for (int64_t r = g; r < ge; ++r) y[t * y_stride + r] = dot(w.cols, w.row(r), xt);
+            for (int64_t r = g; r < ge; ++r) y[t * y_stride + r] = dot(w.cols, read_row(w, r, row_tmp(w)), xt);
         }
     }
 }

@@ -11,6 +11,7 @@
 
 #include "core/cpu_features.h"
 #include "cpu/gemm_int8.h"
+#include "cpu/interleave.h"
 #include "cpu/matmul_kernels.h"
 #include "quant/legacy_blocks.h"
 
@@ -61,7 +62,7 @@ void gemm_int8_amx(const Matrix& w, int64_t lo, int64_t hi, int64_t n_tok, float
     for (int64_t r0 = lo; r0 < hi; r0 += kAmxRows) {
         const int64_t nrt = std::min(kAmxRows, hi - r0);
         for (int64_t r = 0; r < nrt; ++r)
-            unpack_avx512vnni(w.type, w.row(r0 + r), nb, qbuf.data() + r * nb * 32, dbuf.data() + r * nb,
+            unpack_avx512vnni(w.type, read_row(w, r0 + r, row_tmp(w)), nb, qbuf.data() + r * nb * 32, dbuf.data() + r * nb,
                               cbuf.data() + r * nb);
         std::fill(dbuf.begin() + nrt * nb, dbuf.end(), 0.0f);  // rows past the end contribute 0
         const int n_a = int((nrt + 15) / 16);

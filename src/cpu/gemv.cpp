@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "cpu/gemv_kernels.h"
+#include "cpu/interleave.h"
 #include "cpu/matmul_kernels.h"
 #include "cpu/weight_prefetch.h"
 
@@ -77,6 +78,59 @@ Dot4Fn dot4_for(DType t) {
     return size_t(t) < table.size() ? table[size_t(t)] : nullptr;
 }
 
+namespace {
+
+// Scalar twin of the group kernels: each row of the group back in the plain layout, then the reference dot.
+template <DType T>
+void dot_group_scalar(int64_t n, const uint8_t* group, const void* x, float* y) {
+    Matrix m;
+    m.type = T;
+    m.cols = n;
+    m.rows = kInterleaveRows;
+    m.row_bytes = row_bytes(type_traits(T), n);
+    m.data = group;
+    m.interleaved = true;
+    std::vector<uint8_t> row(m.row_bytes);
+    for (int64_t k = 0; k < kInterleaveRows; ++k) {
+        deinterleave_row(m, k, row.data());
+        y[k] = type_traits(T).vec_dot_scalar(n, row.data(), x);
+    }
+}
+
+struct GroupEntry {
+    DType type;
+    DotGroupFn by_isa[3];  // scalar, avx2, avx512
+    bool avx512_needs_vnni;
+};
+
+const GroupEntry kGroupEntries[] = {
+    {DType::F16, {dot_group_scalar<DType::F16>, dot_group_f16_avx2, dot_group_f16_avx512}, false},
+    {DType::Q4_0, {dot_group_scalar<DType::Q4_0>, dot_group_q4_0_avx2, dot_group_q4_0_avx512vnni}, true},
+    {DType::Q8_0, {dot_group_scalar<DType::Q8_0>, dot_group_q8_0_avx2, dot_group_q8_0_avx512vnni}, true},
+};
+
+}  // namespace
+
+std::vector<DotGroupFn> dot_group_variants(DType t) {
+    std::vector<DotGroupFn> out;
+    for (const GroupEntry& e : kGroupEntries)
+        if (e.type == t)
+            for (int isa = 0; isa < 3; ++isa)
+                if (can_run(Isa(isa), e.avx512_needs_vnni)) out.push_back(e.by_isa[isa]);
+    return out;
+}
+
+DotGroupFn dot_group_for(DType t) {
+    static const auto table = [] {
+        std::array<DotGroupFn, 64> a{};
+        for (const GroupEntry& e : kGroupEntries)
+            for (int isa = int(best_isa()); isa > int(Isa::scalar); --isa)
+                if (can_run(Isa(isa), e.avx512_needs_vnni)) { a[size_t(e.type)] = e.by_isa[isa]; break; }
+        return a;
+    }();
+    return size_t(t) < table.size() ? table[size_t(t)] : nullptr;
+}
+
 }  // namespace gemv
 
 namespace {
@@ -105,7 +159,26 @@ int64_t group_prefetch_rows() {
 
 int64_t gemv_row_grain() { return gemv::kGemvRows; }
 
+namespace {
+
+// gemv_rows over an interleaved matrix: whole groups through the group kernel (one stream, which the hardware
+// prefetcher follows), rows of partial groups at the range's ends one at a time from a plain copy.
+void gemv_rows_interleaved(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float* y) {
+    const gemv::DotGroupFn dot_group = gemv::dot_group_for(w.type);
+    const VecDotFn dot = type_traits(w.type).vec_dot;
+    const int64_t grouped = w.rows / kInterleaveRows * kInterleaveRows;
+    auto one = [&](int64_t r) { y[r] = dot(w.cols, read_row(w, r, row_tmp(w)), x); };
+    int64_t r = lo;
+    for (; r < hi && r % kInterleaveRows; ++r) one(r);
+    for (; r + kInterleaveRows <= std::min(hi, grouped); r += kInterleaveRows)
+        dot_group(w.cols, w.row_address(r), x, y + r);
+    for (; r < hi; ++r) one(r);
+}
+
+}  // namespace
+
 void gemv_rows(const Matrix& w, int64_t lo, int64_t hi, const uint8_t* x, float* y) {
+    if (w.interleaved) return gemv_rows_interleaved(w, lo, hi, x, y);
     constexpr int64_t R = gemv::kGemvRows;
     int64_t r = lo;
     // Groups of rows; each group's kernel prefetches the rows `ahead` further on as it goes.

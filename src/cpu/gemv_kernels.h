@@ -39,4 +39,21 @@ void dot4_q4_0_avx2(int64_t n, const uint8_t* const* rows, const void* x, float*
 void dot4_q8_0_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 void dot4_f16_avx2(int64_t n, const uint8_t* const* rows, const void* x, float* y, const uint8_t* const* pf);
 
+// Group kernels: the same four dots over one group of the row-interleaved layout (cpu/interleave.h), rows
+// 4g..4g+3 as one stream; n is a multiple of 32. y[k] = row k . x.
+using DotGroupFn = void (*)(int64_t n, const uint8_t* group, const void* x, float* y);
+
+// The version for this CPU (respecting LOCUS_ISA), or nullptr when the type has none (then matrices of the
+// type are not interleaved).
+DotGroupFn dot_group_for(DType t);
+// Every version built for type t that this CPU can run, the scalar twin first (for tests).
+std::vector<DotGroupFn> dot_group_variants(DType t);
+
+void dot_group_q4_0_avx512vnni(int64_t n, const uint8_t* group, const void* x, float* y);
+void dot_group_q8_0_avx512vnni(int64_t n, const uint8_t* group, const void* x, float* y);
+void dot_group_f16_avx512(int64_t n, const uint8_t* group, const void* x, float* y);
+void dot_group_q4_0_avx2(int64_t n, const uint8_t* group, const void* x, float* y);
+void dot_group_q8_0_avx2(int64_t n, const uint8_t* group, const void* x, float* y);
+void dot_group_f16_avx2(int64_t n, const uint8_t* group, const void* x, float* y);
+
 }  // namespace locus::gemv

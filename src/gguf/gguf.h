@@ -104,6 +104,10 @@ public:
     // misses cap a weight-streaming decode at a fraction of memory bandwidth. progress(fraction) is optional.
     Status make_resident(const std::function<void(double)>& progress = {});
     bool is_resident() const { return resident_ != nullptr; }
+    // Runs edit with the resident copy writable (e.g. the engine repacking weights for its kernels; needs
+    // make_resident first). Afterwards tensors may no longer hold the file's bytes: tensor_data_modified().
+    Status edit_resident(const std::function<void()>& edit);
+    bool tensor_data_modified() const { return modified_; }
 
 private:
     File() = default;
@@ -115,6 +119,7 @@ private:
     void* mapping_ = nullptr;  // non-null when we own an mmap
     void* resident_ = nullptr;  // anonymous copy of the data section (make_resident)
     size_t resident_size_ = 0;
+    bool modified_ = false;  // edit_resident ran: tensor bytes may differ from the file's
     uint32_t version_ = 0;
     bool powerinfer_ = false;
     uint64_t alignment_ = 32;

@@ -48,4 +48,14 @@ Status File::make_resident(const std::function<void(double)>& progress) {
     return Status::ok();
 }
 
+Status File::edit_resident(const std::function<void()>& edit) {
+    if (!resident_) return Status::error(path_ + ": the weights are not resident, so they cannot be rearranged");
+    if (mprotect(resident_, resident_size_, PROT_READ | PROT_WRITE) != 0)
+        return Status::error(path_ + ": cannot make the weights writable: " + std::strerror(errno));
+    modified_ = true;
+    edit();
+    mprotect(resident_, resident_size_, PROT_READ);
+    return Status::ok();
+}
+
 }  // namespace locus::gguf

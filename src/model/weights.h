@@ -21,9 +21,16 @@ struct Matrix {
     int64_t rows = 0;
     size_t row_bytes = 0;
     const uint8_t* data = nullptr;
+    // Row-interleaved layout (cpu/interleave.h), set when the engine repacks a matrix for decode: rows
+    // [0, rows / 4 * 4) are stored in groups of four, block by block; the rows after the last full group, and
+    // every row when this is false, are plain. Either way rows [4g, 4g + 4) occupy the same bytes.
+    bool interleaved = false;
 
     bool present() const { return data != nullptr; }
+    // Row r's bytes in place: only for plain rows (read_row in cpu/interleave.h reads any row).
     const uint8_t* row(int64_t r) const { return data + size_t(r) * row_bytes; }
+    // Where row r's bytes (plain layout) or its group's bytes (interleaved) start: for prefetching ranges.
+    const uint8_t* row_address(int64_t r) const { return data + size_t(r) * row_bytes; }
 };
 
 struct LayerWeights {

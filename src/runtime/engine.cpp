@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include "cpu/interleave.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -32,6 +34,27 @@ void prefault(const gguf::File& f, const std::function<void(double)>& progress) 
         }
     }
     if (progress) progress(1.0);
+}
+
+// The matrices that decode reads whole, repacked into the row-interleaved layout where a kernel exists.
+// FFN matrices stay plain when sparsity is on: the sparse kernels read single rows and the transposed down.
+// A tied output head shares the token embeddings, which are read a row at a time, so it stays plain too.
+Status interleave_weights(gguf::File& file, ModelWeights& w, bool ffn, ThreadPool& pool) {
+    std::vector<Matrix*> ms;
+    for (LayerWeights& L : w.layers) {
+        for (Matrix* m : {&L.wqkv, &L.wq, &L.wk, &L.wv, &L.wo, &L.fc1, &L.fc2}) ms.push_back(m);
+        if (ffn)
+            for (Matrix* m : {&L.ffn_gate, &L.ffn_up, &L.ffn_down}) ms.push_back(m);
+    }
+    if (w.output.data != w.tok_embd.data) ms.push_back(&w.output);
+    std::erase_if(ms, [](const Matrix* m) { return !m->present() || !interleave_supported(*m); });
+    if (ms.empty()) return Status::ok();
+    return file.edit_resident([&] {
+        pool.parallel_for(int64_t(ms.size()), [&](int64_t b, int64_t e, int) {
+            for (int64_t i = b; i < e; ++i) interleave_rows(*ms[size_t(i)], const_cast<uint8_t*>(ms[size_t(i)]->data));
+        });
+        for (Matrix* m : ms) m->interleaved = true;
+    });
 }
 
 }  // namespace
@@ -103,6 +126,9 @@ Expected<std::unique_ptr<Engine>> Engine::load(const EngineOptions& opts) {
         e->gpu_ = std::move(*gpu);
     }
     e->pool_ = std::make_unique<ThreadPool>(opts.n_threads > 0 ? opts.n_threads : default_thread_count());
+    const char* il_env = std::getenv("LOCUS_INTERLEAVE");
+    if (opts.interleave && opts.resident && !e->gpu_ && !(il_env && std::string_view(il_env) == "0"))
+        LOCUS_TRY(interleave_weights(*e->file_, e->weights_, sparsity->mode == SparseMode::Off, *e->pool_));
     if (opts.prefault && !opts.resident) prefault(*e->file_, opts.progress);
     return e;
 }

@@ -27,6 +27,11 @@ struct EngineOptions {
     // progress(fraction) is called while it does.
     bool prefault = true;
     std::function<void(double)> progress;
+    // Repacks the matrices that are only read whole (attention, output, predictors; the FFN too when sparsity
+    // is off) into the row-interleaved layout of cpu/interleave.h, which decode streams faster. Needs resident
+    // weights; skipped with GPU offload (the GPU upload reads plain rows) and when LOCUS_INTERLEAVE=0. Turn it off
+    // to write a file from the loaded tensors (tensor bytes change in memory; see gguf::File::tensor_data_modified).
+    bool interleave = true;
     // FFN activation sparsity (see sparse/sparse_mode.h).
     SparseMode sparse = SparseMode::Auto;
     // Predictor threshold; unset: LLAMA_SPARSE_PRED_THRESHOLD from the environment, else the file's

@@ -60,6 +60,9 @@ Expected<PowerInferWriteReport> write_powerinfer(const gguf::File& src, int64_t 
                    (n_layer > 0 && int64_t(counts->fired[0].size()) != F)))
         return Status::error("activation counts do not match the model's layers and FFN width");
 
+    if (src.tensor_data_modified())
+        return Status::error("the source model's weights were rearranged in memory at load (load it with weight "
+                             "interleaving off to write a file from it)");
     gguf::Writer w;
     w.set_powerinfer(true);
     for (const auto& [k, v] : src.metadata()) w.set(k, v);
