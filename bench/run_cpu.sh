@@ -20,7 +20,7 @@ g++ -O2 -pthread bench/membw.cpp -o .bench/membw
 bw=$(.bench/membw "$threads" 1024)
 echo "host memory streaming read with $threads threads: $bw GB/s (decode bound = this / weight bytes per token)"
 for m in "${models[@]}"; do
-  b=$(stat -c %s "$m")
+  b=$(stat -L -c %s "$m")
   python3 -c "print(f'  bound for $(basename "$m"): {${bw}e9/$b:.1f} tok/s (file size {$b/2**20:.0f} MiB)')"
 done
 echo "commit $(git rev-parse --short HEAD), $(date -u +%F), nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
