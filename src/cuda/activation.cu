@@ -1,30 +1,19 @@
 #include "cuda/activation.h"
 
+#include "cuda/activation.cuh"
 #include "cuda/check.h"
 
 namespace locus::cuda {
 namespace {
-
-template <FfnActivation A>
-__device__ __forceinline__ float apply(float x) {
-    if constexpr (A == FfnActivation::silu) {
-        return x / (1.0f + expf(-x));
-    } else if constexpr (A == FfnActivation::relu) {
-        return x > 0.0f ? x : 0.0f;
-    } else {
-        constexpr float kSqrt2OverPi = 0.7978845608f;
-        return 0.5f * x * (1.0f + tanhf(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
-    }
-}
 
 template <FfnActivation A, FfnMode M>
 __global__ void activate_kernel(const float* __restrict__ gate, const float* __restrict__ up, float* __restrict__ h,
                                 int64_t n) {
     const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= n) return;
-    if constexpr (M == FfnMode::par) h[i] = apply<A>(gate[i]) * up[i];
-    else if constexpr (M == FfnMode::sym) h[i] = apply<A>(gate[i]) * apply<A>(up[i]);
-    else h[i] = apply<A>(up[i]);
+    if constexpr (M == FfnMode::par) h[i] = act_apply<A>(gate[i]) * up[i];
+    else if constexpr (M == FfnMode::sym) h[i] = act_apply<A>(gate[i]) * act_apply<A>(up[i]);
+    else h[i] = act_apply<A>(up[i]);
 }
 
 template <FfnActivation A>

@@ -35,7 +35,8 @@ __global__ void __launch_bounds__(kThreads) attn_split_kernel(AttentionArgs a, i
     const int s = blockIdx.x, h = blockIdx.y, t = blockIdx.z;
     const int hd = a.head_dim;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int64_t n_kv = a.n_kv_first + t;
+    const int64_t n_kv = a.pos ? int64_t(a.pos[t]) + 1 : a.n_kv_first + t;
+    const size_t seq_off = a.seq ? size_t(a.seq[t]) * size_t(a.seq_stride) : 0;
     const int64_t p0 = int64_t(s) * kAttnSplit;
     const int len = int(min(int64_t(kAttnSplit), n_kv - p0));  // <= 0: split past this token's positions
     float* base = part_base(a.scratch, t, h, a.n_head, n_split, hd);
@@ -53,7 +54,7 @@ __global__ void __launch_bounds__(kThreads) attn_split_kernel(AttentionArgs a, i
     __syncthreads();
 
     // Scores: one warp per position, lanes over pairs of dimensions.
-    const __half* kb = reinterpret_cast<const __half*>(a.k) + size_t(g) * hd;
+    const __half* kb = reinterpret_cast<const __half*>(a.k) + seq_off + size_t(g) * hd;
     for (int i = warp; i < len; i += kWarps) {
         const __half2* kr = reinterpret_cast<const __half2*>(kb + size_t(p0 + i) * a.kv_stride);
         float acc = 0.0f;
@@ -88,7 +89,7 @@ __global__ void __launch_bounds__(kThreads) attn_split_kernel(AttentionArgs a, i
     __syncthreads();  // also publishes sc[]
 
     // Weighted values: threads over dimensions (consecutive threads read consecutive halves).
-    const __half* vb = reinterpret_cast<const __half*>(a.v) + size_t(g) * hd;
+    const __half* vb = reinterpret_cast<const __half*>(a.v) + seq_off + size_t(g) * hd;
     for (int d = threadIdx.x; d < hd; d += kThreads) {
         float acc = 0.0f;
         for (int i = 0; i < len; ++i) acc = fmaf(sc[i], __half2float(vb[size_t(p0 + i) * a.kv_stride + d]), acc);
@@ -140,8 +141,10 @@ Status attention_decode(const AttentionArgs& a, cudaStream_t stream) {
         return Status::error("attention_decode: head_dim must be even and at most 256");
     if (a.kv_stride % 2 != 0 || a.kv_stride < int64_t(a.n_head_kv) * a.head_dim)
         return Status::error("attention_decode: bad kv_stride");
-    if (a.n_tokens < 1 || a.n_kv_first < 1) return Status::error("attention_decode: every token needs a position");
-    const int64_t n_kv_max = a.n_kv_first + a.n_tokens - 1;
+    if (a.n_tokens < 1 || (a.pos ? a.n_kv_max < 1 : a.n_kv_first < 1))
+        return Status::error("attention_decode: every token needs a position");
+    if (a.seq && (!a.pos || a.seq_stride < 0)) return Status::error("attention_decode: seq needs pos and a stride");
+    const int64_t n_kv_max = a.pos ? a.n_kv_max : a.n_kv_first + a.n_tokens - 1;
     const int64_t n_split = (n_kv_max + kAttnSplit - 1) / kAttnSplit;
     if (n_split > 65535) return Status::error("attention_decode: context too long");
     attn_split_kernel<<<dim3(unsigned(n_split), unsigned(a.n_head), unsigned(a.n_tokens)), kThreads, 0, stream>>>(

@@ -22,6 +22,13 @@ struct AttentionArgs {
     int n_head = 0, n_head_kv = 0, head_dim = 0;  // head_dim even, <= kAttnMaxHeadDim
     int n_tokens = 1;
     int64_t n_kv_first = 0;        // token t attends to positions 0 .. n_kv_first + t - 1 (causal)
+    // Positions on the device instead (pos set): token t attends to positions 0 .. pos[t], and its cache starts
+    // seq[t] * seq_stride halves after k / v (seq null: 0). n_kv_max >= every pos[t] + 1 sizes the grid, so the
+    // launch does not depend on the positions (a CUDA graph replays it at any position up to n_kv_max).
+    const int32_t* pos = nullptr;
+    const int32_t* seq = nullptr;
+    int64_t seq_stride = 0;
+    int64_t n_kv_max = 0;
     float scale = 0.0f;            // usually 1 / sqrt(head_dim)
     float* out = nullptr;          // n_tokens x n_head x head_dim
     float* scratch = nullptr;      // attention_scratch_floats(...) floats

@@ -16,4 +16,10 @@ Status add(const float* a, const float* b, float* y, int64_t n, cudaStream_t str
 Status store_f16(const float* src, int64_t src_stride, uint16_t* dst, int64_t dst_stride, int64_t n, int64_t n_rows,
                  cudaStream_t stream);
 
+// The K and V rows of n_tokens tokens into the F16 cache at positions held on the device, in one launch:
+// k_cache[seq[t] * seq_stride + pos[t] * n + i] = f16(k[t * src_stride + i]) for i < n, and likewise v into
+// v_cache (seq null: sequence 0). The launch does not depend on the positions (CUDA graphs replay it).
+Status store_kv(const float* k, const float* v, int64_t src_stride, uint16_t* k_cache, uint16_t* v_cache, int64_t n,
+                const int32_t* pos, const int32_t* seq, int64_t seq_stride, int64_t n_tokens, cudaStream_t stream);
+
 }  // namespace locus::cuda

@@ -49,6 +49,31 @@ Expected<DeviceMatrix> GpuModel::matrix(const Matrix& m, int64_t pad_cols_to) {
     return d;
 }
 
+Expected<DeviceMatrix> GpuModel::stacked(const std::vector<const Matrix*>& ms) {
+    const Matrix& m0 = *ms.front();
+    const GpuTypeInfo* ti = gpu_type_info(m0.type);
+    if (!ti || m0.cols % 32 != 0 || m0.cols % ti->block != 0) return DeviceMatrix{};
+    size_t bytes = 0;
+    for (const Matrix* m : ms) {
+        // Every part must start 16-byte aligned (the weight kernels' row pointers).
+        if (m->type != m0.type || m->cols != m0.cols || m->row_bytes != m0.row_bytes || bytes % 16 != 0)
+            return DeviceMatrix{};
+        bytes += m->row_bytes * size_t(m->rows);
+    }
+    auto buf = DeviceBuffer::create(bytes);
+    if (!buf) return Status::error("tensor '" + m0.name + "' and the ones stacked with it: " + buf.error());
+    int64_t rows = 0;
+    for (const Matrix* m : ms) {
+        LOCUS_TRY(buf->upload(m->data, m->row_bytes * size_t(m->rows), m0.row_bytes * size_t(rows)));
+        rows += m->rows;
+        max_elems_ = std::max(max_elems_, m->rows * m->cols);
+    }
+    DeviceMatrix d{m0.type, rows, m0.cols, m0.row_bytes, buf->as<const uint8_t>()};
+    bytes_ += bytes;
+    bufs_.push_back(std::move(*buf));
+    return d;
+}
+
 Expected<DeviceMatrix> GpuModel::rows_of(const Matrix& m, const std::vector<int32_t>& rows) {
     const GpuTypeInfo* ti = gpu_type_info(m.type);
     if (!ti || m.cols % 32 != 0) return unsupported(m);
@@ -109,7 +134,16 @@ Expected<std::unique_ptr<GpuModel>> GpuModel::upload(const ModelSpec& spec, cons
             auto an = m->vec(L.attn_norm, "attn_norm");
             if (!an) return an.status();
             g.attn_norm = *an;
+            auto qkv = m->stacked({&L.wq, &L.wk, &L.wv});
+            if (!qkv) return qkv.status();
+            g.wqkv = *qkv;
+            int64_t r0 = 0;
             for (auto [dst, src] : {std::pair{&g.wq, &L.wq}, {&g.wk, &L.wk}, {&g.wv, &L.wv}, {&g.wo, &L.wo}}) {
+                if (g.wqkv.rows > 0 && src != &L.wo) {  // a view into the stack
+                    *dst = {g.wqkv.type, src->rows, g.wqkv.cols, g.wqkv.row_bytes, g.wqkv.data + size_t(r0) * g.wqkv.row_bytes};
+                    r0 += src->rows;
+                    continue;
+                }
                 auto d = m->matrix(*src);
                 if (!d) return d.status();
                 *dst = *d;

@@ -30,6 +30,8 @@ struct GpuLayer {
     bool attn = false, dense_ffn = false, predictor = false;
     const float* attn_norm = nullptr;
     DeviceMatrix wq, wk, wv, wo;
+    DeviceMatrix wqkv;  // wq, wk, wv stacked (one matvec for one token) when they share type and columns; rows 0
+                        // otherwise. wq, wk and wv are then views into it.
     const float *bq = nullptr, *bk = nullptr, *bv = nullptr;
     const float* ffn_norm = nullptr;
     DeviceMatrix gate, up, down;  // dense FFN; gate absent (rows 0) for SEQ models; down.cols = padded n_ff
@@ -59,6 +61,8 @@ public:
 private:
     GpuModel() = default;
     Expected<DeviceMatrix> matrix(const Matrix& m, int64_t pad_cols_to = 0);
+    // The matrices one under the other in one buffer (rows 0 when their types or columns differ).
+    Expected<DeviceMatrix> stacked(const std::vector<const Matrix*>& ms);
     Expected<DeviceMatrix> rows_of(const Matrix& m, const std::vector<int32_t>& rows);
     Expected<const float*> vec(const std::vector<float>& v, const char* what);
     Expected<const int32_t*> ints(const std::vector<int32_t>& v);

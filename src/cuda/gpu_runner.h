@@ -6,11 +6,20 @@
 //   ffn_hot_*: the GPU half of a hybrid FFN step, asynchronous: begin() enqueues the predictor (if on the GPU),
 //              the selection of the active hot neurons, their gate/up rows, activation and down_t rows; the
 //              CPU computes the cold half meanwhile; end() waits and returns the partial output.
-// Batches may mix sequences: attention runs per run of consecutive positions of one sequence; the matrix
-// products take the whole batch (matvec for up to kGemmMinTokens tokens, dequantised F16 + cuBLAS above).
+// Batches may mix sequences: every token's position and sequence go up to the device, where the KV store and
+// attention read them; the matrix products take the whole batch (matvec for up to kGemmMinTokens tokens,
+// dequantised F16 + cuBLAS above).
+// CUDA graphs: passes of one token (decode) are captured into graphs once and replayed after (run_tail: one graph
+// for the whole pass; resident passes: one per stretch of GPU work between two host waits). Nothing that changes
+// from token to token is a kernel argument there: positions, the residual and the CPU's halves are read from
+// pinned buffers by the graph's copies, attention sizes its grid for the whole context. LOCUS_CUDA_GRAPHS=0
+// turns graphs off (every launch direct, as before).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -42,6 +51,7 @@ public:
     ~GpuRunner();
 
     int64_t max_tokens() const { return max_tokens_; }
+    bool graphs_enabled() const { return graphs_on_; }
     uint64_t kv_bytes() const { return kv_bytes_; }
 
     Status run_tail(const Batch& b, int64_t first, float* x, bool head, float* logits);
@@ -74,15 +84,25 @@ public:
 
 private:
     GpuRunner(const GpuModel& m, const ModelSpec& s) : m_(m), spec_(s) {}
-    struct Run { int64_t start, len; int seq; int32_t pos0; };
     Status chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t first, float* x, bool head, float* logits);
-    Status upload_positions(const Batch& b, int64_t t0, int64_t T, std::vector<Run>& runs);
-    Status attention_dev(int64_t l, const std::vector<Run>& runs, int64_t T);  // d_x -> d_ao
+    // Validates and stages the tokens' positions and sequences (pinned); returns max position + 1. The copy to
+    // the device is enqueue_positions (a graph's copy node reads the pinned values at replay).
+    Expected<int64_t> stage_positions(const Batch& b, int64_t t0, int64_t T);
+    Status enqueue_positions(int64_t T);
+    // d_x -> attention output; with add_to_x the output projection is added to d_x, else it lands in B_AO.
+    Status attention_dev(int64_t l, int64_t T, int64_t n_kv_max, bool add_to_x);
     Status ffn_dense_dev(int64_t l, int64_t T);                                 // d_x += FFN(d_x)
     Status predictor_dev(const GpuLayer& g, int T);                             // d_x -> predictor logits
-    Status hot_ffn_dev(const GpuLayer& g, int T, const HybridStep& st);         // d_cur, logits -> d_y
+    // d_cur, logits -> y (T rows of n_embd): added to y when accumulate, else y is overwritten.
+    Status hot_ffn_dev(const GpuLayer& g, int T, const HybridStep& st, float* y, bool accumulate);
     Status head_dev(const Batch& b, int64_t t0, int64_t T, float* logits);      // d_x -> host logits
-    Status linear(const DeviceMatrix& w, const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t T);
+    Status linear(const DeviceMatrix& w, const float* x, int64_t x_stride, float* y, int64_t y_stride, int64_t T,
+                  bool accumulate = false);
+    // Device work of the pass under way: run at once, or (graph_pass_) queued under a signature until flush(),
+    // which replays the segment's graph, capturing it first if it is new.
+    template <class F>
+    Status put(const std::string& sig, F&& op);
+    Status flush();
     uint16_t* kcache(int seq, int64_t l) const;
     uint16_t* vcache(int seq, int64_t l) const;
     float* buf(int i) const { return f_[size_t(i)].as<float>(); }
@@ -96,14 +116,19 @@ private:
     Event ev_start_, ev_logits_, ev_done_;
     std::vector<DeviceBuffer> kv_;  // per layer (empty when its attention is not on the GPU)
     std::vector<DeviceBuffer> f_;   // float work buffers, indexed by the enum in gpu_runner.cpp
-    DeviceBuffer idx_, count_, pos_;
-    PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_, p_yc_;
-    std::vector<Run> resident_runs_;  // the batch of the resident pass under way
+    DeviceBuffer idx_, count_, pos_;  // pos_: the pass's positions, then its sequences (2 x T int32)
+    PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_, p_yc_, p_head_;
+    int64_t resident_nkv_ = 0;  // grid bound of attention in the resident pass under way
     int resident_T_ = 0;
     CublasHandle blas_;
     DeviceBuffer w_f16_, x_f16_;  // prefill GEMM scratch (allocated on first use; empty: matvec only)
     bool gemm_tried_ = false;
     bool hot_pending_ = false;
+    bool graphs_on_ = true;
+    bool graph_pass_ = false;  // the pass under way is one token with graphs on: device work goes through put()
+    std::string seg_sig_;
+    std::vector<std::function<Status()>> seg_ops_;
+    std::unordered_map<std::string, Graph> graphs_;
 };
 
 }  // namespace locus::cuda

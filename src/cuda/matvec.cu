@@ -24,7 +24,8 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __re
                                                              int cols, const int32_t* __restrict__ idx,
                                                              int64_t n_out, const int32_t* __restrict__ d_count,
                                                              const float* __restrict__ x, int64_t x_stride,
-                                                             float* __restrict__ y, int64_t y_stride) {
+                                                             float* __restrict__ y, int64_t y_stride, bool relu,
+                                                             bool accumulate) {
     constexpr int G = T::kGroups;
     constexpr int R = kRowsPerWarp;
     const int lane = threadIdx.x & 31;
@@ -74,8 +75,12 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __re
     for (int r = 0; r < R; ++r)
 #pragma unroll
         for (int t = 0; t < NT; ++t) {
-            const float v = warp_sum(acc[r][t]);
-            if (lane == 0 && j0 + r < n_out) y[t * y_stride + j0 + r] = v;
+            float v = warp_sum(acc[r][t]);
+            if (relu) v = fmaxf(v, 0.0f);
+            if (lane == 0 && j0 + r < n_out) {
+                float& out = y[t * y_stride + j0 + r];
+                out = accumulate ? out + v : v;
+            }
         }
 }
 
@@ -85,7 +90,7 @@ Status launch(const MatvecArgs& a, int t0, cudaStream_t stream) {
     const int64_t blocks = (warps + kWarps - 1) / kWarps;
     matvec_kernel<T, NT><<<unsigned(blocks), kWarps * 32, 0, stream>>>(
         a.w.data, a.w.row_bytes, int(a.w.cols), a.idx, a.n_out, a.d_count, a.x + t0 * a.x_stride, a.x_stride,
-        a.y + t0 * a.y_stride, a.y_stride);
+        a.y + t0 * a.y_stride, a.y_stride, a.relu, a.accumulate);
     return launch_status("matvec_kernel");
 }
 

@@ -25,6 +25,10 @@ struct MatvecArgs {
     int64_t n_out = 0;
     // Optional device-side count: only j < min(n_out, *d_count) are computed (the rest of y is untouched).
     const int32_t* d_count = nullptr;
+    // Epilogue: relu stores max(0, product); accumulate adds the product to y (y += W x, one rounding, as a
+    // separate add would give) instead of storing it.
+    bool relu = false;
+    bool accumulate = false;
 };
 
 Status matvec(const MatvecArgs& a, cudaStream_t stream);

@@ -110,4 +110,28 @@ Expected<float> Event::elapsed_ms(const Event& start, const Event& stop) {
     return ms;
 }
 
+Expected<Graph> Graph::end_capture(cudaStream_t stream) {
+    cudaGraph_t g = nullptr;
+    LOCUS_CUDA_TRY(cudaStreamEndCapture(stream, &g));
+    Graph out;
+    const cudaError_t e = cudaGraphInstantiate(&out.g_, g, 0);
+    cudaGraphDestroy(g);
+    LOCUS_TRY(cuda_status(e, "cudaGraphInstantiate"));
+    return out;
+}
+
+Graph& Graph::operator=(Graph&& o) noexcept {
+    if (this != &o) {
+        if (g_) cudaGraphExecDestroy(g_);
+        g_ = std::exchange(o.g_, nullptr);
+    }
+    return *this;
+}
+
+Graph::~Graph() {
+    if (g_) cudaGraphExecDestroy(g_);
+}
+
+Status Graph::launch(cudaStream_t stream) const { return cuda_status(cudaGraphLaunch(g_, stream), "cudaGraphLaunch"); }
+
 }  // namespace locus::cuda

@@ -93,4 +93,22 @@ private:
     cudaEvent_t e_ = nullptr;
 };
 
+// An instantiated CUDA graph: the work a stream captured between cudaStreamBeginCapture and end_capture, replayed
+// by launch() with one call (kernel arguments fixed at capture; memory they point to is read at replay).
+class Graph {
+public:
+    Graph() = default;
+    static Expected<Graph> end_capture(cudaStream_t stream);  // ends the stream's capture and instantiates it
+    Graph(Graph&& o) noexcept : g_(std::exchange(o.g_, nullptr)) {}
+    Graph& operator=(Graph&& o) noexcept;
+    Graph(const Graph&) = delete;
+    Graph& operator=(const Graph&) = delete;
+    ~Graph();
+
+    Status launch(cudaStream_t stream) const;
+
+private:
+    cudaGraphExec_t g_ = nullptr;
+};
+
 }  // namespace locus::cuda

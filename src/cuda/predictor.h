@@ -18,7 +18,4 @@ struct PredictorArgs {
 
 Status predictor_eval(const PredictorArgs& a, cudaStream_t stream);
 
-// x[i] = max(x[i], 0), in place.
-Status relu_inplace(float* x, int64_t n, cudaStream_t stream);
-
 }  // namespace locus::cuda

@@ -15,8 +15,10 @@
 namespace locus::gputest {
 namespace {
 
-void check_attention(int n_head, int n_head_kv, int hd, int64_t n_kv_first, int n_tokens) {
-    const std::string type = "f16kv", shape = "h" + std::to_string(n_head) + "/" + std::to_string(n_head_kv) + " d" +
+// device_pos: positions and sequences read on the device (the CUDA-graph form): the data sit in sequence 1 of a
+// two-sequence cache, and the grid is sized for 600 positions more than the tokens use.
+void check_attention(int n_head, int n_head_kv, int hd, int64_t n_kv_first, int n_tokens, bool device_pos = false) {
+    const std::string type = device_pos ? "f16kv, device pos" : "f16kv", shape = "h" + std::to_string(n_head) + "/" + std::to_string(n_head_kv) + " d" +
                                               std::to_string(hd) + " kv" + std::to_string(n_kv_first) + " t" +
                                               std::to_string(n_tokens);
     const int64_t n_ctx = n_kv_first + n_tokens - 1;
@@ -28,13 +30,28 @@ void check_attention(int n_head, int n_head_kv, int hd, int64_t n_kv_first, int 
     const float scale = 1.0f / std::sqrt(float(hd));
     auto dq = to_device(q);
     GT_TRY(dq, "attention", type, shape);
-    auto dk = to_device(k);
+    // With device_pos, sequence 0 (random, unused) comes first: the kernel must offset by seq * seq_stride.
+    const std::vector<float> other = randn(size_t(n_ctx * stride), 5.0f);
+    std::vector<uint16_t> k2, v2;
+    if (device_pos) {
+        for (float f : other) k2.push_back(fp32_to_fp16(f));
+        v2 = k2;
+    }
+    k2.insert(k2.end(), k.begin(), k.end());
+    v2.insert(v2.end(), v.begin(), v.end());
+    std::vector<int32_t> posv, seqv;
+    for (int t = 0; t < n_tokens; ++t) posv.push_back(int32_t(n_kv_first - 1 + t)), seqv.push_back(1);
+    posv.insert(posv.end(), seqv.begin(), seqv.end());
+    const int64_t n_kv_max = device_pos ? n_ctx + 600 : n_ctx;
+    auto dk = to_device(k2);
     GT_TRY(dk, "attention", type, shape);
-    auto dv = to_device(v);
+    auto dv = to_device(v2);
     GT_TRY(dv, "attention", type, shape);
+    auto dp = to_device(posv);
+    GT_TRY(dp, "attention", type, shape);
     auto dout = poisoned(q.size() * 4);
     GT_TRY(dout, "attention", type, shape);
-    auto ds = poisoned(size_t(cuda::attention_scratch_floats(n_tokens, n_head, hd, n_ctx)) * 4);
+    auto ds = poisoned(size_t(cuda::attention_scratch_floats(n_tokens, n_head, hd, n_kv_max)) * 4);
     GT_TRY(ds, "attention", type, shape);
     cuda::AttentionArgs a;
     a.q = dq->as<float>();
@@ -46,6 +63,13 @@ void check_attention(int n_head, int n_head_kv, int hd, int64_t n_kv_first, int 
     a.head_dim = hd;
     a.n_tokens = n_tokens;
     a.n_kv_first = n_kv_first;
+    if (device_pos) {
+        a.n_kv_first = 0;  // unused
+        a.pos = dp->as<int32_t>();
+        a.seq = dp->as<int32_t>() + n_tokens;
+        a.seq_stride = n_ctx * stride;
+        a.n_kv_max = n_kv_max;
+    }
     a.scale = scale;
     a.out = dout->as<float>();
     a.scratch = ds->as<float>();
@@ -155,6 +179,41 @@ void check_add_store(int64_t n) {
     record("store_f16", "f16", shape + " x2", double(wrong), 0.0, "error = mismatching elements");
 }
 
+// K and V of three tokens into a two-sequence cache at device positions; everything else stays poisoned.
+void check_store_kv(int64_t n) {
+    const std::string shape = "n" + std::to_string(n) + " t3";
+    const int64_t n_ctx = 11, src_stride = n + 8, seq_stride = n_ctx * n;
+    const std::vector<int32_t> pv = {5, 0, 9, /* seq */ 1, 0, 1};
+    const std::vector<float> k = randn(size_t(3 * src_stride)), v = randn(size_t(3 * src_stride));
+    auto dk = to_device(k);
+    GT_TRY(dk, "store_kv", "f16", shape);
+    auto dv = to_device(v);
+    GT_TRY(dv, "store_kv", "f16", shape);
+    auto dp = to_device(pv);
+    GT_TRY(dp, "store_kv", "f16", shape);
+    auto kc = poisoned(size_t(2 * seq_stride) * 2);
+    GT_TRY(kc, "store_kv", "f16", shape);
+    auto vc = poisoned(size_t(2 * seq_stride) * 2);
+    GT_TRY(vc, "store_kv", "f16", shape);
+    GT_TRY(cuda::store_kv(dk->as<float>(), dv->as<float>(), src_stride, kc->as<uint16_t>(), vc->as<uint16_t>(), n,
+                          dp->as<int32_t>(), dp->as<int32_t>() + 3, seq_stride, 3, nullptr),
+           "store_kv", "f16", shape);
+    auto hk = to_host<uint16_t>(*kc, size_t(2 * seq_stride));
+    GT_TRY(hk, "store_kv", "f16", shape);
+    auto hv = to_host<uint16_t>(*vc, size_t(2 * seq_stride));
+    GT_TRY(hv, "store_kv", "f16", shape);
+    std::vector<uint16_t> ek(size_t(2 * seq_stride), 0xFFFF), ev = ek;
+    for (int t = 0; t < 3; ++t)
+        for (int64_t i = 0; i < n; ++i) {
+            const size_t d = size_t(pv[3 + t] * seq_stride + pv[t] * n + i);
+            ek[d] = fp32_to_fp16(k[t * src_stride + i]);
+            ev[d] = fp32_to_fp16(v[t * src_stride + i]);
+        }
+    int64_t wrong = 0;
+    for (size_t i = 0; i < ek.size(); ++i) wrong += ((*hk)[i] != ek[i]) + ((*hv)[i] != ev[i]);
+    record("store_kv", "f16", shape, double(wrong), 0.0, "error = mismatching elements");
+}
+
 }  // namespace
 
 void test_attention_kernels() {
@@ -164,6 +223,8 @@ void test_attention_kernels() {
     check_attention(8, 8, 64, 1000, 1);
     check_attention(6, 2, 80, 700, 5);     // head_dim not a multiple of 64; tokens with different lengths
     check_attention(32, 8, 128, 16384, 1); // long context
+    check_attention(8, 2, 128, 300, 1, true);
+    check_attention(6, 2, 80, 700, 5, true);
     check_rms_norm(4096, 3);
     check_rms_norm(5003, 2);
     for (RopeStyle s : {RopeStyle::normal, RopeStyle::neox}) {
@@ -172,6 +233,7 @@ void test_attention_kernels() {
         check_rope(s, 64, 64, 10000.0f, 1.0f);
     }
     check_add_store(4096 + 7);
+    check_store_kv(1024 + 3);
 }
 
 }  // namespace locus::gputest

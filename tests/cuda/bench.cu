@@ -9,6 +9,7 @@
 
 #include "core/fp16.h"
 #include "cuda/check.h"
+#include "cuda/gate_up.h"
 #include "cuda/matvec.h"
 #include "cuda/memory.h"
 #include "cuda/sparse_axpy.h"
@@ -103,15 +104,23 @@ Status bench_matvec(DType t, int64_t rows, int64_t cols, size_t l2_bytes, std::v
 }
 
 // Down projection of a quarter of the neurons through the column-sparse kernel (rows of F16 ffn_down_t).
-Status bench_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_active, std::vector<BenchRow>& out) {
+// zero_share > 0: every neuron listed (as the hot path lists them), that share of coefficients 0 (not read).
+Status bench_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_active, std::vector<BenchRow>& out,
+                  double zero_share = 0) {
     const std::vector<uint8_t> host = random_weights(t, neurons, cols);
     auto w = to_device(host);
     if (!w) return w.status();
+    if (zero_share > 0) n_active = neurons;
     std::vector<int32_t> idx(static_cast<size_t>(n_active));
     for (int64_t j = 0; j < n_active; ++j) idx[j] = int32_t(j * neurons / n_active);
     auto di = to_device(idx);
     if (!di) return di.status();
-    auto da = to_device(randn(size_t(n_active)));
+    std::vector<float> coef = randn(size_t(n_active));
+    int64_t nonzero = n_active;
+    if (zero_share > 0)
+        for (auto& c : coef)
+            if (double(rng()() % 1000) < 1000 * zero_share) c = 0.0f, --nonzero;
+    auto da = to_device(coef);
     if (!da) return da.status();
     auto y = to_device(randn(size_t(cols)));
     if (!y) return y.status();
@@ -127,9 +136,47 @@ Status bench_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_active, std:
     a.scratch = s->as<float>();
     auto ms = time_median([&](int) { return cuda::sparse_axpy(a, nullptr); }, 21, 10);
     if (!ms) return ms.status();
-    const double bytes = double(rb) * n_active;
-    out.push_back({std::string("sparse_axpy ") + dtype_name(t) + " " + std::to_string(n_active) + "/" +
-                       std::to_string(neurons) + " rows of " + std::to_string(cols),
+    const double bytes = double(rb) * nonzero;
+    out.push_back({std::string("sparse_axpy ") + dtype_name(t) + " " + std::to_string(nonzero) + "/" +
+                       std::to_string(neurons) + " rows of " + std::to_string(cols) + (zero_share > 0 ? " (all listed)" : ""),
+                   *ms * 1e3, bytes / (*ms * 1e-3) / 1e9});
+    return Status::ok();
+}
+
+// Fused gate/up/ReLU over rows x cols (two matrices), every row or those whose logit passes (share `active`).
+Status bench_gate_up(DType t, int64_t rows, int64_t cols, double active, std::vector<BenchRow>& out) {
+    auto g = to_device(random_weights(t, rows, cols));
+    if (!g) return g.status();
+    auto u = to_device(random_weights(t, rows, cols));
+    if (!u) return u.status();
+    auto x = to_device(randn(size_t(cols)));
+    if (!x) return x.status();
+    std::vector<float> logits(static_cast<size_t>(rows), -1.0f);
+    int64_t n_on = 0;
+    for (auto& l : logits)
+        if (active >= 1 || double(rng()() % 1000) < 1000 * active) l = 1.0f, ++n_on;
+    auto dl = to_device(logits);
+    if (!dl) return dl.status();
+    auto h = cuda::DeviceBuffer::create(size_t(rows) * 4);
+    if (!h) return h.status();
+    const size_t rb = row_bytes(t, cols);
+    cuda::GateUpArgs a;
+    a.gate = {t, rows, cols, rb, g->as<uint8_t>()};
+    a.up = {t, rows, cols, rb, u->as<uint8_t>()};
+    a.x = x->as<float>();
+    a.x_stride = cols;
+    a.h = h->as<float>();
+    a.h_stride = rows;
+    a.n_out = rows;
+    if (active < 1) {
+        a.logits = dl->as<float>();
+        a.logits_stride = rows;
+    }
+    auto ms = time_median([&](int) { return cuda::ffn_gate_up(a, nullptr); }, 21, 10);
+    if (!ms) return ms.status();
+    const double bytes = 2.0 * double(rb) * double(n_on);
+    out.push_back({std::string("ffn_gate_up ") + dtype_name(t) + " " + std::to_string(n_on) + "/" +
+                       std::to_string(rows) + " rows x2 of " + std::to_string(cols),
                    *ms * 1e3, bytes / (*ms * 1e-3) / 1e9});
     return Status::ok();
 }
@@ -164,6 +211,11 @@ void run_benchmarks() {
         if (Status s = bench_axpy(t, 11008, 4096, 11008 / 4, rows_out); !s)
             std::printf("bench axpy %s: %s\n", dtype_name(t), s.message().c_str());
     }
+    if (Status s = bench_axpy(DType::Q4_0, 11008, 4096, 0, rows_out, 0.9); !s)
+        std::printf("bench axpy (all listed): %s\n", s.message().c_str());
+    for (double act : {1.0, 0.27})
+        if (Status s = bench_gate_up(DType::Q4_0, 11008, 4096, act, rows_out); !s)
+            std::printf("bench gate_up: %s\n", s.message().c_str());
     std::printf("\n%-52s %10s %10s %8s\n", "benchmark (median)", "us", "GB/s", "of copy");
     const double copy = rows_out.empty() ? 0 : rows_out[0].gbs;
     for (const BenchRow& r : rows_out)

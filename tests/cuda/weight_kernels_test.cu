@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/fp16.h"
+#include "cuda/gate_up.h"
 #include "cuda/matvec.h"
 #include "cuda/prefill_gemm.h"
 #include "cuda/sparse_axpy.h"
@@ -74,6 +75,122 @@ void check_matvec(DType t, int64_t rows, int64_t cols, int n_tokens) {
     record("matvec", type, shape, rel_l2(y->data(), ref.data(), ref.size()), 1e-5);
 }
 
+// The matvec epilogues: relu (y = max(0, W x)) and accumulate (y += W x over a random y).
+void check_matvec_epilogue(DType t, int64_t rows, int64_t cols, int n_tokens, bool relu) {
+    const std::string kernel = relu ? "matvec relu" : "matvec accumulate";
+    const std::string type = dtype_name(t), shape = shape_str(rows, cols) + " t" + std::to_string(n_tokens);
+    const HostMatrix m = make_matrix(t, rows, cols);
+    const std::vector<float> x = randn(size_t(n_tokens * cols));
+    const std::vector<float> y0 = randn(size_t(n_tokens * rows), 3.0f);
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, kernel, type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, kernel, type, shape);
+    auto dy = relu ? poisoned(size_t(n_tokens * rows) * 4) : to_device(y0);
+    GT_TRY(dy, kernel, type, shape);
+    cuda::MatvecArgs a;
+    a.w = device_view(m, *dw);
+    a.x = dx->as<float>();
+    a.x_stride = cols;
+    a.y = dy->as<float>();
+    a.y_stride = rows;
+    a.n_tokens = n_tokens;
+    a.relu = relu;
+    a.accumulate = !relu;
+    GT_TRY(cuda::matvec(a, nullptr), kernel, type, shape);
+    auto y = to_host<float>(*dy, size_t(n_tokens * rows));
+    GT_TRY(y, kernel, type, shape);
+    std::vector<double> ref(size_t(n_tokens * rows));
+    for (int t2 = 0; t2 < n_tokens; ++t2)
+        for (int64_t r = 0; r < rows; ++r) {
+            const double d = dot_ref(&m.deq[r * cols], &x[t2 * cols], cols);
+            ref[t2 * rows + r] = relu ? std::max(d, 0.0) : d + y0[t2 * rows + r];
+        }
+    record(kernel, type, shape, rel_l2(y->data(), ref.data(), ref.size()), 1e-5);
+}
+
+double act_ref(FfnActivation a, double x) {
+    if (a == FfnActivation::silu) return x / (1.0 + std::exp(-x));
+    if (a == FfnActivation::relu) return x > 0 ? x : 0.0;
+    return 0.5 * x * (1.0 + std::tanh(0.7978845608 * x * (1.0 + 0.044715 * x * x)));
+}
+
+// Fused gate/up/activation: every row (dense), or predicated by logits through a map (hot neurons in predictor
+// mode: rows and tokens whose logit is under the threshold must give exactly 0).
+void check_gate_up(DType t, FfnActivation act, FfnMode mode, int64_t rows, int64_t cols, int n_tokens, bool predicated) {
+    static const char* kAct[] = {"silu", "relu", "gelu"};
+    static const char* kMode[] = {"par", "sym", "seq"};
+    const std::string kernel = predicated ? "ffn_gate_up predicated" : "ffn_gate_up";
+    const std::string type = std::string(dtype_name(t)) + " " + kAct[int(act)] + "/" + kMode[int(mode)];
+    const std::string shape = shape_str(rows, cols) + " t" + std::to_string(n_tokens);
+    const bool gated = mode != FfnMode::seq;
+    const HostMatrix g = make_matrix(t, gated ? rows : 1, cols), u = make_matrix(t, rows, cols);
+    const std::vector<float> x = randn(size_t(n_tokens * cols));
+    // Logits over a layer of n_ff = rows + 50 neurons; row j is neuron map[j] (a random injective map).
+    const int64_t n_ff = rows + 50;
+    const std::vector<float> logits = randn(size_t(n_tokens * n_ff));
+    std::vector<int32_t> map(static_cast<size_t>(n_ff));
+    std::iota(map.begin(), map.end(), 0);
+    std::shuffle(map.begin(), map.end(), rng());
+    map.resize(size_t(rows));
+    const float thr = 0.8f;  // about 21% of (token, row) pairs active; many rows inactive for every token
+    auto dg = to_device(g.bytes);
+    GT_TRY(dg, kernel, type, shape);
+    auto du = to_device(u.bytes);
+    GT_TRY(du, kernel, type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, kernel, type, shape);
+    auto dl = to_device(logits);
+    GT_TRY(dl, kernel, type, shape);
+    auto dm = to_device(map);
+    GT_TRY(dm, kernel, type, shape);
+    const int64_t h_stride = rows + 3;
+    auto dh = poisoned(size_t(n_tokens * h_stride) * 4);
+    GT_TRY(dh, kernel, type, shape);
+    cuda::GateUpArgs a;
+    if (gated) a.gate = device_view(g, *dg);
+    a.up = device_view(u, *du);
+    a.x = dx->as<float>();
+    a.x_stride = cols;
+    a.n_tokens = n_tokens;
+    a.h = dh->as<float>();
+    a.h_stride = h_stride;
+    a.n_out = rows;
+    a.act = act;
+    a.mode = mode;
+    if (predicated) {
+        a.logits = dl->as<float>();
+        a.logits_stride = n_ff;
+        a.map = dm->as<int32_t>();
+        a.threshold = thr;
+    }
+    GT_TRY(cuda::ffn_gate_up(a, nullptr), kernel, type, shape);
+    auto h = to_host<float>(*dh, size_t(n_tokens * h_stride));
+    GT_TRY(h, kernel, type, shape);
+    std::vector<float> out;
+    std::vector<double> ref;
+    int64_t active = 0, wrong_zero = 0;
+    for (int t2 = 0; t2 < n_tokens; ++t2)
+        for (int64_t r = 0; r < rows; ++r) {
+            const float hv = (*h)[size_t(t2 * h_stride + r)];
+            if (predicated && !(logits[size_t(t2 * n_ff + map[size_t(r)])] >= thr)) {
+                wrong_zero += hv != 0.0f;  // must be exactly zero (NaN from the poison counts too)
+                continue;
+            }
+            ++active;
+            const double gv = gated ? dot_ref(&g.deq[r * cols], &x[t2 * cols], cols) : 0.0;
+            const double uv = dot_ref(&u.deq[r * cols], &x[t2 * cols], cols);
+            const double v = mode == FfnMode::par ? act_ref(act, gv) * uv
+                             : mode == FfnMode::sym ? act_ref(act, gv) * act_ref(act, uv)
+                                                    : act_ref(act, uv);
+            out.push_back(hv);
+            ref.push_back(v);
+        }
+    const double err = wrong_zero ? INFINITY : rel_l2(out.data(), ref.data(), ref.size());
+    record(kernel, type, shape, err, 1e-5,
+           std::to_string(active) + " active" + (wrong_zero ? ", " + std::to_string(wrong_zero) + " inactive not 0" : ""));
+}
+
 // Row-sparse: a random sorted subset of rows; with a device count below the list length, the outputs past
 // the count must stay untouched (poisoned).
 void check_rows(DType t, int64_t rows, int64_t cols, int64_t n_idx, int32_t count) {
@@ -117,14 +234,15 @@ void check_rows(DType t, int64_t rows, int64_t cols, int64_t n_idx, int32_t coun
 }
 
 // Column-sparse: rows in random order (not sorted), a with some exact zeros, y accumulated into.
-void check_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_idx, int32_t count) {
+void check_axpy(DType t, int64_t neurons, int64_t cols, int64_t n_idx, int32_t count, double zero_share = 0.2) {
     const std::string type = dtype_name(t), shape = shape_str(neurons, cols) + " n" + std::to_string(n_idx) + "/" +
-                                                    std::to_string(count);
+                                                    std::to_string(count) + " zeros " + std::to_string(int(100 * zero_share)) + "%";
     const HostMatrix m = make_matrix(t, neurons, cols);
     std::vector<int32_t> idx(static_cast<size_t>(n_idx));
     for (auto& i : idx) i = int32_t(rng()() % uint64_t(neurons));
     std::vector<float> a = randn(size_t(n_idx));
-    for (size_t j = 0; j < a.size(); j += 5) a[j] = 0.0f;
+    for (size_t j = 0; j < a.size(); ++j)
+        if (double(rng()() % 1000) < 1000 * zero_share) a[j] = 0.0f;
     const std::vector<float> y0 = randn(size_t(cols));
     auto dw = to_device(m.bytes);
     GT_TRY(dw, "sparse_axpy", type, shape);
@@ -208,9 +326,23 @@ void test_weight_kernels() {
         check_axpy(t, 1027, c_small, 333, 333);
         check_axpy(t, 1027, c_small, 2500, 1999);  // many splits, device count below the list
         check_axpy(t, 100, c_small, 7, 7);         // a single short split
+        check_axpy(t, 3000, c_small, 3000, 3000, 0.9);  // every hot neuron listed, 90% zero (ReLU outputs)
+        check_axpy(t, 3000, c_small, 3000, 2999, 1.0);  // nothing to add
     }
     for (DType t : {DType::F16, DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K})
         check_prefill(t, 1000, 1280, 37);
+    for (DType t : kTypes) {
+        const int64_t c_small = type_traits(t).block_size == 256 ? 256 * 5 : 32 * 37;
+        check_matvec_epilogue(t, 1027, c_small, 3, true);
+        check_matvec_epilogue(t, 1027, c_small, 11, false);
+        check_gate_up(t, FfnActivation::relu, FfnMode::par, 1027, c_small, 1, true);
+        check_gate_up(t, FfnActivation::relu, FfnMode::par, 1027, c_small, 11, true);
+    }
+    for (FfnActivation act : {FfnActivation::silu, FfnActivation::relu, FfnActivation::gelu})
+        for (FfnMode mode : {FfnMode::par, FfnMode::sym, FfnMode::seq}) {
+            check_gate_up(DType::Q4_0, act, mode, 1029, 4096, 1, false);
+            check_gate_up(DType::F16, act, mode, 333, 1184, 5, mode == FfnMode::sym);
+        }
 }
 
 }  // namespace locus::gputest
