@@ -8,6 +8,9 @@
 #   LOCUS_E2E_BUDGETS=2,4,8 bash scripts/gpu_e2e.sh
 #   LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=8,12,24 LOCUS_E2E_NGEN=16 LOCUS_E2E_TIMEOUT=400 bash scripts/gpu_e2e.sh
 #   LOCUS_E2E_SYNTH_ARGS="--hot-cover 0.5" ...    # the sparse model's activation profile (weak locality)
+#   LOCUS_E2E_GRAPHS_AB=1 ...                      # every GPU configuration without, then with CUDA graphs
+#   LOCUS_E2E_PLAN=24 ...                          # `locus plan` on the sparse model: planner vs baselines
+#   LOCUS_E2E_KINDS=sparse ...                     # benchmark only the sparse model (or only dense)
 # Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
 # tool), the full log is $OUT/gpu_e2e.log.
 set -uo pipefail
@@ -38,6 +41,9 @@ if ! cmake --build build/gpu_e2e -j16 --target locus_gpu_e2e locus_synth >build/
   die "build failed"
 fi
 cat build/gpu_e2e_build.log >>"$log"
+if [ -n "${LOCUS_E2E_PLAN:-}" ]; then  # optional: a failure here only skips the planner comparison
+  cmake --build build/gpu_e2e -j16 --target locus_plan >>"$log" 2>&1 || say "note: locus_plan did not build (see log)"
+fi
 say "build: $(( $(date +%s) - t0 )) s"
 bin=build/gpu_e2e
 
@@ -64,7 +70,7 @@ if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
   budgets=${LOCUS_E2E_BUDGETS:-4,8,12,24}
   say "== benchmark: synthetic $shape ReLU Q4_0 (dense GGUF, then PWRI ${LOCUS_E2E_SYNTH_ARGS:-with the default profile}), decode"
   : > build/gpu_e2e_bench.txt
-  for kind in dense sparse; do
+  for kind in ${LOCUS_E2E_KINDS:-dense sparse}; do
     f="$tmp/${shape}_$kind.gguf"
     if [ $kind = dense ]; then args=(--act relu); else args=(--sparse ${LOCUS_E2E_SYNTH_ARGS:-}); fi
     if ! $bin/locus_synth synth --shape "$shape" "${args[@]}" --type q4_0 -o "$f" >>"$log" 2>&1; then
@@ -75,6 +81,11 @@ if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
     timeout "${LOCUS_E2E_TIMEOUT:-240}" $bin/locus_gpu_e2e bench "${pair[@]}" "$budgets" "${LOCUS_E2E_NGEN:-48}" 2>&1 \
       | tee -a "$log" >> build/gpu_e2e_bench.txt
     [ "${PIPESTATUS[0]}" = 0 ] || bench_rc=1
+    # LOCUS_E2E_PLAN=24: the planner against its baselines on the sparse model at that budget (served share, time).
+    if [ $kind = sparse ] && [ -n "${LOCUS_E2E_PLAN:-}" ] && [ -x $bin/locus_plan ]; then
+      $bin/locus_plan plan -m "$f" --vram-budget "$LOCUS_E2E_PLAN" -c 512 --disable-gpu-index 2>&1 | tee -a "$log" \
+        | grep -E "^\|" >> build/gpu_e2e_bench.txt
+    fi
     rm -f "$f"
   done
 fi
@@ -82,7 +93,7 @@ fi
 say ""
 say "== summary (total $(( $(date +%s) - t0 )) s)"
 [ -f build/gpu_e2e_check.txt ] && sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
-[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse) " build/gpu_e2e_bench.txt; } | tee -a "$log"
+[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse|hot|optimal|same|glob|upper) " build/gpu_e2e_bench.txt; } | tee -a "$log"
 case $rc in
   0) say "gpu_e2e.sh: all GPU end-to-end checks passed" ;;
   77) die "the test binary found no GPU" ;;

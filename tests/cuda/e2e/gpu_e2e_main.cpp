@@ -4,7 +4,8 @@
 //       CPU-only vs hybrid (GPU attention of a few layers; 30% hot neurons; every neuron hot) on the sparse ones.
 //   locus_gpu_e2e bench DENSE.gguf SPARSE.gguf BUDGETS_GIB(comma list) [N_GEN]   (a model given as - is skipped)
 //       decode tokens/s for CPU-only, -ngl filling each budget, full GPU, CPU sparse and hybrid per budget, each
-//       next to its bandwidth bound (bandwidths measured in the same run).
+//       next to its bandwidth bound (bandwidths measured in the same run). LOCUS_E2E_GRAPHS_AB=1: every GPU
+//       configuration first without CUDA graphs (LOCUS_CUDA_GRAPHS=0), then with them (=sparse: the sparse model's only).
 // Exit code 0 only if every check passed. Without a GPU: 77.
 #include <cuda_runtime.h>
 
@@ -249,7 +250,9 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             p = *end == ',' ? end + 1 : end;
         }
     if (thread_counts.empty()) thread_counts.push_back(threads);
-    auto run = [&](OpenModel& m, const std::string& model, const std::string& config_name, const GpuOptions* g) {
+    const char* ab = std::getenv("LOCUS_E2E_GRAPHS_AB");
+    const std::string graphs_ab = ab ? ab : "0";  // "1": every model; "sparse" or "dense": that model only
+    auto run1 = [&](OpenModel& m, const std::string& model, const std::string& config_name, const GpuOptions* g) {
         const std::string config = config_name + (thread_counts.size() > 1 ? ", -t " + std::to_string(o.n_threads) : "");
         auto r = greedy_decode(m, g, o);
         B b{model, config};
@@ -283,6 +286,14 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                     r->placement.c_str());
         if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
         out.push_back(b);
+    };
+    auto run = [&](OpenModel& m, const std::string& model, const std::string& config_name, const GpuOptions* g) {
+        if (g && (graphs_ab == "1" || graphs_ab == model)) {  // the runner reads LOCUS_CUDA_GRAPHS at its creation
+            setenv("LOCUS_CUDA_GRAPHS", "0", 1);
+            run1(m, model, config_name + ", no graphs", g);
+            setenv("LOCUS_CUDA_GRAPHS", "1", 1);
+        }
+        run1(m, model, config_name, g);
     };
     if (dense != "-") {
         auto m = open_model(dense, SparseMode::Off);
