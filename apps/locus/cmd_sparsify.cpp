@@ -24,6 +24,11 @@
 #include "sparse/predictor_samples.h"
 #include "sparse/predictor_trainer.h"
 #include "sparse/threshold_calibration.h"
+#include "sparse/trainer_gemm.h"
+#ifdef LOCUS_HAVE_CUDA
+#include "cuda/device.h"
+#include "cuda/trainer_gemm.h"
+#endif
 
 namespace locus::app {
 namespace {
@@ -35,6 +40,7 @@ struct SparsifyArgs {
     float lr = 0.1f, pos_weight = 0.0f;
     int epochs = 10, threads = 0, boosts = 2;
     uint64_t seed = 1;
+    bool cpu_only = false;
 };
 
 int fail(const std::string& msg) {
@@ -143,7 +149,16 @@ int sparsify(const SparsifyArgs& a) {
                 (long long)counts.n_tokens, (now_ms() - t0) / 1000.0, (long long)samples.size(0),
                 100.0 * counts.active_fraction());
 
-    // 2. Train, layer by layer.
+    // 2. Train, layer by layer: the large products on the GPU where the build and the machine have one.
+    const char* trainer_device = "CPU";
+#ifdef LOCUS_HAVE_CUDA
+    if (!a.cpu_only)
+        if (auto devs = cuda::list_devices(); devs && !devs->empty()) {
+            train::set_gemm_offload(cuda::trainer_gemm_offload);
+            trainer_device = "GPU (cuBLAS FP32) and CPU";
+        }
+#endif
+    std::printf("train: products on the %s\n", trainer_device);
     PredictorTrainOptions o;
     o.rank = a.rank;
     o.ranks = *ranks;
@@ -251,6 +266,7 @@ Runner add_sparsify(CLI::App& app) {
     c->add_option("--threshold", a->threshold,
                   "Predictor threshold written to the file: a number, or auto (the largest of 0, -0.125, ... -4 at "
                   "which the mean held-out recall reaches --target-recall)");
+    c->add_flag("--cpu-only", a->cpu_only, "Train on the CPU even where a GPU build finds a GPU");
     c->add_option("--pred-type", a->pred_type, "Predictor weight type (f16, f32, q8_0, q4_0, ...)");
     c->add_option("--down-type", a->down_type, "ffn_down_t type (default: the ffn_down type, requantised)");
     c->add_option("-c,--ctx-size", a->n_ctx, "Chunk (context) size for the capture")->check(CLI::Range(int64_t(2), int64_t(1) << 20));

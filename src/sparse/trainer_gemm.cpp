@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <atomic>
 
 namespace locus::train {
 #define LOCUS_GEMM_ROWS gemm_rows_generic
@@ -14,8 +15,16 @@ GemmRowsFn gemm_rows_for(Isa isa) {
     return gemm_rows_generic;
 }
 
+namespace {
+std::atomic<GemmOffloadFn> g_offload{nullptr};
+}  // namespace
+
+void set_gemm_offload(GemmOffloadFn f) { g_offload.store(f); }
+GemmOffloadFn gemm_offload() { return g_offload.load(); }
+
 void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc, bool accumulate, ThreadPool& pool) {
+    if (const GemmOffloadFn off = g_offload.load(); off && off(M, N, K, A, lda, B, ldb, C, ldc, accumulate)) return;
     static const GemmRowsFn fn = gemm_rows_for(best_isa());
     // Row tiles of 4 never straddle two threads (except at the end), so every thread runs the 4-row kernel.
     pool.parallel_for(M, [&](int64_t b, int64_t e, int) { fn(b, e, N, K, A, lda, B, ldb, C, ldc, accumulate); }, 4);

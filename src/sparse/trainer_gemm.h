@@ -20,7 +20,15 @@ void gemm_rows_avx2(int64_t m0, int64_t m1, int64_t N, int64_t K, const float* A
 // The version for `isa` (scalar: the portable one); falls back to the portable one where the CPU lacks it.
 GemmRowsFn gemm_rows_for(Isa isa);
 
-// C = A · B (+ C) over the pool, with the best kernel for this CPU (respecting LOCUS_ISA).
+// Another implementation gemm_nn offers each product to first (the GPU's where built with CUDA: see
+// cuda/trainer_gemm.h); it returns false to leave the product to the CPU. Null (the default): CPU only.
+using GemmOffloadFn = bool (*)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                               int64_t ldb, float* C, int64_t ldc, bool accumulate);
+void set_gemm_offload(GemmOffloadFn f);
+GemmOffloadFn gemm_offload();
+
+// C = A · B (+ C) over the pool, with the best kernel for this CPU (respecting LOCUS_ISA), unless the offload
+// takes the product.
 void gemm_nn(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
              int64_t ldc, bool accumulate, ThreadPool& pool);
 

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
         gputest::test_weight_kernels();
         gputest::test_ffn_kernels();
         gputest::test_attention_kernels();
+        gputest::test_trainer_gemm();
     }
     // A sticky error (illegal address in some kernel) would make every later call fail: report it.
     if (cudaError_t e = cudaDeviceSynchronize(); e != cudaSuccess) {

@@ -56,6 +56,7 @@ Expected<cuda::DeviceBuffer> poisoned(size_t bytes);
 void test_weight_kernels();  // matvec, row-sparse, axpy, dequantise, prefill GEMM
 void test_ffn_kernels();     // predictor, selection, activation
 void test_attention_kernels();  // attention, RMSNorm, RoPE, add, KV store
+void test_trainer_gemm();       // predictor training's GPU products (cuBLAS)
 void run_benchmarks();
 
 }  // namespace locus::gputest

@@ -45,6 +45,35 @@ TEST(TrainerGemm, ThreadCountDoesNotChangeResults) {
     }
 }
 
+// The offload hook (the GPU's in a CUDA build): a product it takes is not computed again on the CPU; one it
+// declines is, and the CPU result is the same as without a hook.
+int64_t g_offered = 0;
+bool take_if_large(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                   int64_t ldc, bool accumulate) {
+    ++g_offered;
+    if (M * N * K < 1000) return false;
+    for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = -42.0f;  // a marker the CPU kernels never produce
+    return true;
+}
+
+TEST(TrainerGemm, OffloadHookTakesOrDeclinesEachProduct) {
+    ThreadPool pool(2);
+    const auto A = test::random_floats(64 * 64, 6), B = test::random_floats(64 * 64, 7);
+    std::vector<float> plain(64 * 64), small(64 * 64), large(64 * 64);
+    gemm_nn(5, 5, 5, A.data(), 64, B.data(), 64, plain.data(), 64, false, pool);
+    ASSERT_EQ(gemm_offload(), nullptr);
+    set_gemm_offload(take_if_large);
+    g_offered = 0;
+    gemm_nn(5, 5, 5, A.data(), 64, B.data(), 64, small.data(), 64, false, pool);
+    gemm_nn(64, 64, 64, A.data(), 64, B.data(), 64, large.data(), 64, false, pool);
+    set_gemm_offload(nullptr);
+    EXPECT_EQ(g_offered, 2);
+    EXPECT_EQ(small, plain);      // declined: computed on the CPU as before
+    EXPECT_EQ(large[0], -42.0f);  // taken: the hook's result stands
+    EXPECT_EQ(large[63 * 64 + 63], -42.0f);
+}
+
 TEST(TrainerGemm, TransposeOddShape) {
     ThreadPool pool(2);
     const int64_t R = 45, C = 70;
