@@ -2,8 +2,9 @@
 # One device call that does everything in order of importance, each step within what is left of a time budget
 # (LOCUS_RUN_BUDGET seconds, default 560): builds (in parallel), the kernel checks with timings
 # (scripts/gpu_test.sh), the end-to-end checks and the 7B decode benchmark with and without CUDA graphs
-# (scripts/gpu_e2e.sh), the same benchmark built from an older tree in .baseline/ if present (the before of a
-# before/after), then the 70B shape at a 24 GiB budget with the planner comparison. Logs go to $OUT.
+# (scripts/gpu_e2e.sh), the 70B shape at a 24 GiB budget with the planner comparison (LOCUS_RUN_70B_KINDS: which
+# models, default sparse then dense), then the 7B benchmark built from an older tree in .baseline/ if present (the
+# before of a before/after) with what time is left. Logs go to $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/cuda/bin"
@@ -40,12 +41,6 @@ LOCUS_CUDA_GRAPHS=0 timeout 120 build/gpu_e2e/locus_gpu_e2e check models/stories
 echo "checks without graphs: rc $?"; grep -E "checks passed|FAIL" "$out/e2e_checks_nographs.txt" | tail -5
 cat "$out/e2e_checks_nographs.txt" >> "$out/e2e_7b.txt"; rm -f "$out/e2e_checks_nographs.txt"
 
-if [ -d .baseline ] && [ "$(left)" -gt 300 ]; then
-  ( cd .baseline && OUT= LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=7b LOCUS_E2E_BUDGETS=2 LOCUS_E2E_NGEN=48 timeout 150 \
-      bash scripts/gpu_e2e.sh > "$out/baseline_e2e_7b.log" 2>&1 )
-  echo "baseline 7b at $(( $(date +%s) - t0 )) s"
-fi
-
 if [ "$(left)" -gt 120 ]; then
   LOCUS_E2E_CHECK=0 LOCUS_E2E_GRAPHS_AB=sparse LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=24 LOCUS_E2E_NGEN=12 \
     LOCUS_E2E_PLAN=24 LOCUS_E2E_KINDS="${LOCUS_RUN_70B_KINDS:-sparse dense}" LOCUS_E2E_TIMEOUT=$(( $(left) - 20 )) \
@@ -54,6 +49,12 @@ if [ "$(left)" -gt 120 ]; then
   sync
   [ -f "$out/gpu_e2e.log" ] && mv "$out/gpu_e2e.log" "$out/gpu_e2e_70b.log"
 fi
+if [ -d .baseline ] && [ "$(left)" -gt 100 ]; then
+  ( cd .baseline && OUT= LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=7b LOCUS_E2E_BUDGETS=2 LOCUS_E2E_NGEN=48 timeout $(( $(left) - 5 )) \
+      bash scripts/gpu_e2e.sh > "$out/baseline_e2e_7b.log" 2>&1 )
+  echo "baseline 7b at $(( $(date +%s) - t0 )) s"
+fi
+
 echo "== 7B"; grep -E "^bandwidth|^\| (dense|sparse) " "$out/e2e_7b.txt" | sort -u
 [ -f "$out/baseline_e2e_7b.log" ] && { echo "== 7B baseline (.baseline tree)"; grep -E "^\| (dense|sparse) " "$out/baseline_e2e_7b.log" | sort -u; }
 [ -f "$out/gpu_e2e_70b.log" ] && { echo "== 70B"; grep -E "^bandwidth|^\| |tokens/s|^  hybrid" "$out/gpu_e2e_70b.log" | head -40; }
