@@ -21,6 +21,7 @@ struct ProfileArgs {
     int64_t n_tokens = 2048, n_ctx = 512, n_batch = 512;
     int threads = 0;
     SparseFlags sparse;
+    GpuFlags gpu;
 };
 
 int profile(ProfileArgs a) {
@@ -40,7 +41,8 @@ int profile(ProfileArgs a) {
         return 1;
     }
     if (a.sparse.mode == "auto") a.sparse.mode = "oracle";  // the true activations, not the predicted ones
-    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads, a.sparse);
+    auto engine = load_engine(a.model.empty() ? default_model_path() : a.model, a.threads, a.sparse, a.gpu, a.n_ctx,
+                              std::min(a.n_batch, a.n_ctx));
     if (!engine) return 1;
     SessionOptions so;
     so.n_ctx = a.n_ctx;
@@ -54,7 +56,10 @@ int profile(ProfileArgs a) {
     std::vector<int32_t> tokens = engine->tokenizer().encode(text, false, false);
     if (int64_t(tokens.size()) > a.n_tokens) tokens.resize(size_t(a.n_tokens));
     ActivationCounts counts;
-    s.set_activation_counts(&counts);
+    if (Status st = s.set_activation_counts(&counts); !st) {
+        std::fprintf(stderr, "error: %s\n", st.message().c_str());
+        return 1;
+    }
     const double t0 = now_ms();
     // Chunks of the context size, each starting afresh with BOS, like perplexity.
     const int64_t per_chunk = a.n_ctx - 1;
@@ -123,6 +128,7 @@ Runner add_profile(CLI::App& app) {
     c->add_option("-t,--threads", a->threads, "Threads");
     c->add_option("-o,--output", a->output, "Write the counts to this activation profile file (for locus plan)");
     add_sparse_flags(c, a->sparse);
+    add_gpu_flags(c, a->gpu);  // -ngl N: the last N layers (and their counts) on the GPU
     return [a] { return profile(*a); };
 }
 

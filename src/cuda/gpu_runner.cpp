@@ -306,14 +306,34 @@ Status GpuRunner::ffn_dense_dev(int64_t l, int64_t T) {
         a.act = spec_.ffn_act;
         a.mode = spec_.ffn_mode;
         LOCUS_TRY(ffn_gate_up(a, s));
+        LOCUS_TRY(observe_hidden(l, T));
         return linear(g.down, buf(B_HID), Fp, buf(B_X), E, T, true);
     }
     if (gated) LOCUS_TRY(linear(g.gate, buf(B_CUR), E, buf(B_GATE), Fp, T));
     LOCUS_TRY(linear(g.up, buf(B_CUR), E, buf(B_UP), Fp, T));
     // Over the padded rows too: zero gate and up give a zero activation, so the padding stays zero.
     LOCUS_TRY(ffn_activate(spec_.ffn_act, spec_.ffn_mode, gated ? buf(B_GATE) : nullptr, buf(B_UP), buf(B_HID), T * Fp, s));
+    LOCUS_TRY(observe_hidden(l, T));
     LOCUS_TRY(linear(g.down, buf(B_HID), Fp, buf(B_AO), E, T));
     return add(buf(B_X), buf(B_AO), buf(B_X), T * E, s);
+}
+
+void GpuRunner::set_activation_observer(ActivationObserver observer) {
+    if (observer && !observer_) graphs_wanted_ = graphs_on_;
+    observer_ = std::move(observer);
+    graphs_on_ = observer_ ? false : graphs_wanted_;  // the copy below waits on the stream: no graph capture
+}
+
+// Profiling: the activations in buf(B_HID) (T rows of n_ff, padded to ff_padded) to the observer.
+Status GpuRunner::observe_hidden(int64_t l, int64_t T) {
+    if (!observer_) return Status::ok();
+    const int64_t F = spec_.n_ff, Fp = m_.ff_padded();
+    observed_.resize(size_t(T * F));
+    LOCUS_CUDA_TRY(cudaMemcpy2DAsync(observed_.data(), size_t(F) * 4, buf(B_HID), size_t(Fp) * 4, size_t(F) * 4,
+                                     size_t(T), cudaMemcpyDeviceToHost, stream_.get()));
+    LOCUS_TRY(stream_.synchronize());
+    observer_(l, observed_.data(), T, F);
+    return Status::ok();
 }
 
 Status GpuRunner::chunk_tail(const Batch& b, int64_t t0, int64_t T, int64_t first, float* x, bool head, float* logits) {

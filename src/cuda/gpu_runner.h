@@ -55,6 +55,10 @@ public:
     uint64_t kv_bytes() const { return kv_bytes_; }
 
     Status run_tail(const Batch& b, int64_t first, float* x, bool head, float* logits);
+    // Profiling: after each dense FFN on the GPU, its activations (n_tok rows of n_ff, row stride given) are
+    // copied to the host and handed to `observer`. While one is set, passes run without CUDA graphs.
+    using ActivationObserver = std::function<void(int64_t layer, const float* hidden, int64_t n_tok, int64_t stride)>;
+    void set_activation_observer(ActivationObserver observer);
     Status attention(int64_t layer, const Batch& b, const float* x, float* attn_out);
 
     // Hybrid FFN of `layer` for n_tok tokens (<= max_tokens). Before begin(): the normalised input in
@@ -91,6 +95,7 @@ private:
     Status enqueue_positions(int64_t T);
     // d_x -> attention output; with add_to_x the output projection is added to d_x, else it lands in B_AO.
     Status attention_dev(int64_t l, int64_t T, int64_t n_kv_max, bool add_to_x);
+    Status observe_hidden(int64_t l, int64_t T);                              // profiling: B_HID to observer_
     Status ffn_dense_dev(int64_t l, int64_t T);                                 // d_x += FFN(d_x)
     Status predictor_dev(const GpuLayer& g, int T);                             // d_x -> predictor logits
     // d_cur, logits -> y (T rows of n_embd): added to y when accumulate, else y is overwritten.
@@ -125,6 +130,9 @@ private:
     bool gemm_tried_ = false;
     bool hot_pending_ = false;
     bool graphs_on_ = true;
+    bool graphs_wanted_ = true;  // graphs_on_ before an activation observer turned them off
+    ActivationObserver observer_;
+    std::vector<float> observed_;  // host copy of the activations for the observer
     bool graph_pass_ = false;  // the pass under way is one token with graphs on: device work goes through put()
     std::string seg_sig_;
     std::vector<std::function<Status()>> seg_ops_;

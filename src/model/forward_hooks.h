@@ -3,6 +3,7 @@
 // backend implements them (src/runtime/gpu_hooks.cpp); nothing here depends on CUDA.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "core/status.h"
 #include "core/thread_pool.h"
@@ -38,6 +39,12 @@ public:
     // The whole layer stack with the residual kept on the device (a hybrid placement with every layer's
     // attention there): s.x (the embeddings) in; out, s.x after the last layer, or the logits of the flagged
     // tokens when device_output_head(). The CPU's share of each layer runs inside, on `pool`.
+    // Profiling (`locus profile`): with an observer set, the device reports the FFN activations of the layers it
+    // computes whole (layer offload): n_tok rows of n_ff values, `stride` floats apart. Null stops it. Returns
+    // false where the device cannot report them (then the caller must not count on it).
+    using ActivationObserver = std::function<void(int64_t layer, const float* hidden, int64_t n_tok, int64_t stride)>;
+    virtual bool set_activation_observer(ActivationObserver observer) { return false; }
+
     virtual bool resident_layers(int64_t n_tok) const { return false; }
     virtual Status run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) {
         return Status::error("resident-layers hook not implemented");

@@ -219,6 +219,12 @@ public:
         return g.n_hot > 0 || (b_.sparsity.mode == SparseMode::Predictor && g.predictor);
     }
     Status ffn(int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s) override;
+    bool set_activation_observer(ActivationObserver observer) override {
+        // Layer offload computes whole FFNs on the GPU; the hybrid split has no dense activation vector there.
+        if (b_.hybrid) return !observer;
+        r_->set_activation_observer(std::move(observer));
+        return true;
+    }
     bool resident_layers(int64_t n_tok) const override { return b_.resident && n_tok <= r_->max_tokens(); }
     Status run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) override;
 

@@ -1,5 +1,7 @@
 #include "runtime/session.h"
 
+#include "sparse/activation_counts.h"
+
 #include <fmt/format.h>
 
 namespace locus {
@@ -62,6 +64,18 @@ Status Session::eval(std::span<const int32_t> tokens, int seq, bool all_logits) 
     for (size_t i = 0; i < tokens.size(); ++i)
         b.add(tokens[i], seq, int32_t(n_past_[seq] + int64_t(i)), all_logits || i + 1 == tokens.size());
     return decode(b);
+}
+
+Status Session::set_activation_counts(ActivationCounts* c) {
+    if (hooks_) {
+        ForwardHooks::ActivationObserver obs;
+        if (c) obs = counting_observer(c);
+        if (!hooks_->set_activation_observer(std::move(obs)) && c)
+            return Status::error("activation counts are not available with the hybrid hot/cold placement: profile "
+                                 "with layer offload (-ngl) or on the CPU");
+    }
+    scratch_.counts = c;
+    return Status::ok();
 }
 
 }  // namespace locus

@@ -39,8 +39,10 @@ public:
     // Forgets a sequence (its cache rows are overwritten by later tokens).
     void clear(int seq = 0) { n_past_[seq] = 0; }
     Engine& engine() { return engine_; }
-    // Profiling: while set, every pass adds which FFN neurons fired (see sparse/activation_counts.h).
-    void set_activation_counts(ActivationCounts* c) { scratch_.counts = c; }
+    // Profiling: while set, every pass adds which FFN neurons fired (see sparse/activation_counts.h), the layers
+    // on a GPU included (layer offload, -ngl). An error where the placement cannot report them (the hybrid
+    // hot/cold split); null stops counting.
+    Status set_activation_counts(ActivationCounts* c);
     // Predictor training: while set, every pass records (predictor input, fired neurons) samples
     // (see sparse/predictor_samples.h). Run in oracle or off mode so the fired sets are the true ones.
     void set_predictor_samples(PredictorSamples* p) { scratch_.samples = p; }

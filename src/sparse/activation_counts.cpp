@@ -81,4 +81,13 @@ double ActivationCounts::active_fraction(int64_t layer) const {
     return n > 0 && n_tokens > 0 ? sum / (n * double(n_tokens)) : 0.0;
 }
 
+std::function<void(int64_t, const float*, int64_t, int64_t)> counting_observer(ActivationCounts* c) {
+    return [c](int64_t layer, const float* hidden, int64_t n_tok, int64_t stride) {
+        if (layer < 0 || size_t(layer) >= c->fired.size()) return;
+        const int64_t F = int64_t(c->fired[size_t(layer)].size());
+        if (stride == F) return c->add_dense(layer, hidden, n_tok);
+        for (int64_t t = 0; t < n_tok; ++t) c->add_dense(layer, hidden + t * stride, 1);
+    };
+}
+
 }  // namespace locus

@@ -2,6 +2,7 @@
 // placement planner and the synthetic-model checks read.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace locus {
@@ -32,5 +33,10 @@ struct ActivationCounts {
     // Mean fraction of neurons firing per token (all layers: -1).
     double active_fraction(int64_t layer = -1) const;
 };
+
+// What a device reports FFN activations to while profiling (ForwardHooks::set_activation_observer): n_tok rows
+// of a layer's activations, `stride` floats apart, added to c (which begin_pass has sized for the pass).
+std::function<void(int64_t layer, const float* hidden, int64_t n_tok, int64_t stride)> counting_observer(
+    ActivationCounts* c);
 
 }  // namespace locus

@@ -47,7 +47,10 @@ Expected<DecodeResult> greedy_decode(OpenModel& m, const GpuOptions* gpu, const 
         if (!h) return h.status();
         hooks = std::move(*h);
         s.hooks = hooks.get();
+        if (o.counts && !hooks->set_activation_observer(counting_observer(o.counts)))
+            return Status::error("the GPU placement cannot report activation counts");
     }
+    s.counts = o.counts;
     const int64_t V = m.spec.n_vocab;
     std::vector<float> logits(static_cast<size_t>(V));
     auto step = [&](const Batch& b) -> Status {

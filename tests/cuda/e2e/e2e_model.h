@@ -11,6 +11,7 @@
 #include "gguf/gguf.h"
 #include "model/llama_model.h"
 #include "runtime/gpu_offload.h"
+#include "sparse/activation_counts.h"
 
 namespace locus::e2e {
 
@@ -46,6 +47,7 @@ struct DecodeOptions {
     int n_threads = 4;
     bool prompt_one_by_one = false;
     bool keep_logits = true;
+    ActivationCounts* counts = nullptr;  // profiling: count firings (on the GPU through the hooks' observer)
 };
 
 // gpu null: CPU only.

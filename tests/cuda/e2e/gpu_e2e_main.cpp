@@ -84,6 +84,13 @@ GpuOptions ngl(int n, int64_t max_tokens, int64_t n_ctx) {
     return g;
 }
 
+// -ngl k for the profile check (a named object: greedy_decode takes a pointer).
+const GpuOptions& ngl_opts_for_profile(int k, const DecodeOptions& o) {
+    static GpuOptions g;
+    g = ngl(k, o.max_tokens, o.n_ctx);
+    return g;
+}
+
 int check(const std::string& stories, const std::vector<std::string>& sparse_models) {
     // Dense: stories260K (F32). The prompt fits one matvec batch; the long prompt goes through the GEMM path.
     {
@@ -116,6 +123,51 @@ int check(const std::string& stories, const std::vector<std::string>& sparse_mod
         // Prompts of >= 32 tokens go through F16 cuBLAS (x rounded to F16): ~5e-4 per product.
         if (ref2) compare("stories260K", "-ngl -1, 48-token prompt (GEMM prefill)", **m, ngl(-1, lng.max_tokens, lng.n_ctx), lng,
                           *ref2, 1e-2);
+    }
+    // Profiling on the GPU (`locus profile -ngl`): the firing counts of a dense ReLU model (the project's trained
+    // PAR model, F16) with every layer on the GPU against CPU-only. Mismatches can only come from activations
+    // within rounding of zero.
+    {
+        const std::string relu = stories.substr(0, stories.find_last_of('/') + 1) + "relu-llama-tiny-par.gguf";
+        auto m = open_model(relu, SparseMode::Off);
+        if (!m) {
+            std::printf("error: %s\n", m.error().c_str());
+            return 1;
+        }
+        DecodeOptions o;
+        for (int i = 0; i < 40; ++i) o.prompt.push_back(1 + (i * 53) % 1000);
+        o.n_gen = 24;
+        o.n_ctx = 128;
+        o.keep_logits = false;
+        for (int k : {2, -1}) {
+            ActivationCounts cpu, gpu;
+            o.counts = &cpu;
+            auto a = greedy_decode(**m, nullptr, o);
+            o.counts = &gpu;
+            auto b = greedy_decode(**m, &ngl_opts_for_profile(k, o), o);
+            Row row{"relu-llama-tiny-par", "profile counts, -ngl " + std::to_string(k)};
+            row.tol = 2e-3;
+            if (!a || !b) {
+                row.note = "error: " + (a ? b.error() : a.error());
+            } else {
+                double diff = 0, total = 0;
+                for (size_t l = 0; l < cpu.fired.size() && l < gpu.fired.size(); ++l)
+                    for (size_t i = 0; i < cpu.fired[l].size() && i < gpu.fired[l].size(); ++i) {
+                        diff += std::fabs(double(cpu.fired[l][i]) - double(gpu.fired[l][i]));
+                        total += cpu.fired[l][i];
+                    }
+                row.same_tokens = a->tokens == b->tokens && cpu.n_tokens == gpu.n_tokens &&
+                                  cpu.fired.size() == gpu.fired.size() && total > 0;
+                row.err = total > 0 ? diff / total : INFINITY;
+                row.pass = row.same_tokens && row.err <= row.tol;
+                row.note = "counts differ by " + std::to_string(int64_t(diff)) + " of " + std::to_string(int64_t(total)) +
+                           " firings, " + std::to_string(gpu.n_tokens) + " tokens, active " +
+                           std::to_string(100.0 * gpu.active_fraction()) + "%";
+            }
+            std::printf("--- %s / %s\n  %s: %s\n", row.model.c_str(), row.config.c_str(), row.pass ? "PASS" : "FAIL",
+                        row.note.c_str());
+            g_rows.push_back(row);
+        }
     }
     // Sparse: synthetic PWRI models.
     for (const std::string& path : sparse_models) {
