@@ -11,14 +11,18 @@ namespace {
 constexpr const char* kNLayer = "locus.activation_profile.n_layer";
 constexpr const char* kNFf = "locus.activation_profile.n_ff";
 constexpr const char* kNTokens = "locus.activation_profile.n_tokens";
+// Files written by `locus sparsify` before 2026-12-06 hold F32 counts (not probabilities) with this key beside them.
+constexpr const char* kLegacyNTokens = "locus.profile.n_tokens";
 
 // One layer's tensor as stored: counts (I32) or probabilities (F32), validated.
 struct LayerValues {
     bool counts = false;
+    bool legacy = false;  // F32 counts over locus.profile.n_tokens
     std::vector<double> v;
 };
 
-Expected<LayerValues> layer_values(const gguf::File& f, int64_t layer, int64_t n_ff, std::optional<int64_t> n_tokens) {
+Expected<LayerValues> layer_values(const gguf::File& f, int64_t layer, int64_t n_ff, std::optional<int64_t> n_tokens,
+                                   std::optional<int64_t> f32_count_tokens = std::nullopt) {
     const std::string name = act_count_tensor_name(layer);
     const std::string where = f.path() + ": tensor '" + name + "'";
     const gguf::TensorInfo* t = f.tensor(name);
@@ -41,6 +45,17 @@ Expected<LayerValues> layer_values(const gguf::File& f, int64_t layer, int64_t n
                 return Expected<LayerValues>::failure(where + " neuron " + std::to_string(i) + " has count " +
                                                       std::to_string(c) + ", outside 0.." + std::to_string(*n_tokens));
             out.v[size_t(i)] = double(c);
+        }
+    } else if (t->type == DType::F32 && f32_count_tokens) {  // legacy sparsify output: counts stored as F32
+        out.counts = out.legacy = true;
+        for (int64_t i = 0; i < n_ff; ++i) {
+            float c;
+            std::memcpy(&c, t->data + 4 * i, 4);
+            if (!std::isfinite(c) || c < 0.0f || double(c) > double(*f32_count_tokens))
+                return Expected<LayerValues>::failure(where + " neuron " + std::to_string(i) + " has count " +
+                                                      std::to_string(c) + ", outside 0.." +
+                                                      std::to_string(*f32_count_tokens));
+            out.v[size_t(i)] = c;
         }
     } else if (t->type == DType::F32) {
         for (int64_t i = 0; i < n_ff; ++i) {
@@ -141,13 +156,16 @@ Expected<std::optional<std::vector<std::vector<double>>>> read_act_frequencies(c
     if (!any) return Result{};
     auto n_tokens = positive_key(f, kNTokens, false);
     if (!n_tokens) return n_tokens.status();
+    auto legacy = positive_key(f, kLegacyNTokens, false);
+    if (!legacy) return legacy.status();
     const std::optional<int64_t> nt = *n_tokens > 0 ? std::optional<int64_t>(*n_tokens) : std::nullopt;
+    const std::optional<int64_t> f32_counts = *legacy > 0 ? std::optional<int64_t>(*legacy) : std::nullopt;
     std::vector<std::vector<double>> p(static_cast<size_t>(n_layer));
     for (int64_t l = 0; l < n_layer; ++l) {
-        auto v = layer_values(f, l, n_ff, nt);
+        auto v = layer_values(f, l, n_ff, nt, f32_counts);
         if (!v) return v.status();
         if (v->counts)
-            for (double& x : v->v) x /= double(*nt);
+            for (double& x : v->v) x /= double(v->legacy ? *f32_counts : *nt);
         p[size_t(l)] = std::move(v->v);
     }
     return Result(std::move(p));

@@ -67,7 +67,9 @@ Expected<PowerInferWriteReport> write_powerinfer(const gguf::File& src, int64_t 
     w.set_powerinfer(true);
     for (const auto& [k, v] : src.metadata()) w.set(k, v);
     w.set("powerinfer.sparse_threshold", gguf::Value::make_f32(o.threshold));
-    if (counts) w.set("locus.profile.n_tokens", gguf::Value::make_u64(uint64_t(counts->n_tokens)));
+    // The counts as a model file carries them (sparse/activation_profile.h): I32 with the n_tokens key.
+    if (counts && counts->n_tokens > INT32_MAX) return Status::error("more than 2^31 profiled tokens do not fit i32 counts");
+    if (counts) w.set("locus.activation_profile.n_tokens", gguf::Value::make_u64(uint64_t(counts->n_tokens)));
     for (const auto& [k, v] : o.extra) w.set(k, v);
 
     auto report = std::make_shared<PowerInferWriteReport>();
@@ -144,8 +146,8 @@ Expected<PowerInferWriteReport> write_powerinfer(const gguf::File& src, int64_t 
         return Status::error(fmt::format("{}: found ffn_down for {} of {} layers", src.path(), downs, n_layer));
     if (counts)
         for (int64_t l = 0; l < n_layer; ++l) {
-            std::vector<float> c(counts->fired[size_t(l)].begin(), counts->fired[size_t(l)].end());
-            LOCUS_TRY(w.add_tensor(fmt::format("blk.{}.ffn_act_count", l), DType::F32, {F}, c.data(), c.size() * 4));
+            std::vector<int32_t> c(counts->fired[size_t(l)].begin(), counts->fired[size_t(l)].end());
+            LOCUS_TRY(w.add_tensor(fmt::format("blk.{}.ffn_act_count", l), DType::I32, {F}, c.data(), c.size() * 4));
         }
     LOCUS_TRY(w.write(path));
     std::error_code ec;

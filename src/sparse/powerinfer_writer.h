@@ -1,7 +1,7 @@
 // Writes a PowerInfer (PWRI) file from a dense ReLU-family GGUF and trained predictors: every metadata key and
 // tensor of the source, except each layer's ffn_down, which becomes ffn_down_t (the transpose: row i = neuron
 // i's output column), plus fc1/fc2 per layer, powerinfer.sparse_threshold, and the activation counts
-// (blk.N.ffn_act_count, F32 per neuron, with locus.profile.n_tokens) for the placement planner.
+// (blk.N.ffn_act_count, I32 per neuron, with locus.activation_profile.n_tokens) for the placement planner.
 //
 // ffn_down_t type: F32/F16/BF16 down matrices are transposed exactly in their own type. Block-quantised ones
 // are dequantised, transposed and requantised to the same type (blocks run along rows, so the transpose cannot

@@ -164,6 +164,50 @@ TEST(NeuronFrequencies, SourcesInOrder) {
     EXPECT_EQ(f->p, std::vector<std::vector<double>>(2, std::vector<double>(4, kUniformPriorActive)));
 }
 
+TEST(NeuronFrequencies, LegacyF32CountsOfOldSparsifyFiles) {
+    // `locus sparsify` before 2026-12-06 stored counts as F32 beside locus.profile.n_tokens: read as counts.
+    Raw model;
+    model.kv = {{"locus.profile.n_tokens", gguf::Value::make_u64(8)}};
+    model.f32("blk.0.ffn_act_count", {8.0f, 0.0f, 2.0f});
+    model.f32("blk.1.ffn_act_count", {1.0f, 4.0f, 6.0f});
+    std::vector<uint8_t> bytes = model.bytes();
+    auto file = gguf::File::from_memory(bytes.data(), bytes.size(), "old.gguf");
+    ASSERT_TRUE(file) << file.error();
+    auto f = load_frequencies(**file, 2, 3, "");
+    ASSERT_TRUE(f) << f.error();
+    EXPECT_EQ(f->p[0], (std::vector<double>{1.0, 0.0, 0.25}));
+    EXPECT_EQ(f->p[1], (std::vector<double>{0.125, 0.5, 0.75}));
+    // A count above the key's tokens is an error naming it.
+    model.tensors.pop_back();
+    model.f32("blk.1.ffn_act_count", {1.0f, 9.0f, 6.0f});
+    bytes = model.bytes();
+    file = gguf::File::from_memory(bytes.data(), bytes.size(), "old.gguf");
+    ASSERT_TRUE(file) << file.error();
+    f = load_frequencies(**file, 2, 3, "");
+    ASSERT_FALSE(f);
+    EXPECT_NE(f.error().find("neuron 1 has count 9"), std::string::npos) << f.error();
+}
+
+TEST(NeuronFrequencies, CommittedSparseModelsCarryTheirFrequencies) {
+    // The project's own sparsified models (models/*.powerinfer.gguf) feed the planner their measured profile.
+    for (const char* name : {"relu-llama-tiny-par.powerinfer.gguf", "relu-llama-tiny-sym.powerinfer.gguf"}) {
+        const std::string path = test::source_dir() + "/models/" + name;
+        auto file = gguf::File::open(path);
+        ASSERT_TRUE(file) << file.error();
+        auto spec_layers = (*file)->get_int("llama.block_count");
+        auto spec_ff = (*file)->get_int("llama.feed_forward_length");
+        ASSERT_TRUE(spec_layers && *spec_layers && spec_ff && *spec_ff);
+        auto f = load_frequencies(**file, **spec_layers, **spec_ff, "");
+        ASSERT_TRUE(f) << f.error();
+        EXPECT_FALSE(f->prior) << name;
+        double mean = 0;
+        for (const auto& layer : f->p)
+            for (double p : layer) mean += p / double(f->p.size() * layer.size());
+        EXPECT_GT(mean, 0.01) << name;
+        EXPECT_LT(mean, 0.30) << name;
+    }
+}
+
 TEST(NeuronFrequencies, MismatchesAreErrors) {
     const std::string prof = tmp("mm.prof");
     ASSERT_TRUE(write_activation_profile(prof, sample_counts()));  // 3 layers x 5 neurons

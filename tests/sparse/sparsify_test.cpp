@@ -12,6 +12,7 @@
 #include "gguf/gguf.h"
 #include "runtime/engine.h"
 #include "runtime/session.h"
+#include "sparse/neuron_frequencies.h"
 #include "logits_compare.h"
 #include "synth_fixtures.h"
 #include "test_util.h"
@@ -79,13 +80,21 @@ TEST(Sparsify, SyntheticReluModelBecomesWorkingPowerInferFile) {
     EXPECT_EQ(down_t->shape, (std::vector<int64_t>{256, 768}));
     EXPECT_EQ(down_t->type, DType::F32);
     EXPECT_EQ(counts->shape, (std::vector<int64_t>{768}));
-    auto n_tok = (*f)->get_int("locus.profile.n_tokens");
+    EXPECT_EQ(counts->type, DType::I32);
+    auto n_tok = (*f)->get_int("locus.activation_profile.n_tokens");
     ASSERT_TRUE(n_tok && *n_tok);
     EXPECT_GE(**n_tok, 2000);
     // The counts say how often each neuron fired: about 10% of the tokens on average.
     double sum = 0;
-    for (int64_t i = 0; i < 768; ++i) sum += reinterpret_cast<const float*>(counts->data)[i];
+    for (int64_t i = 0; i < 768; ++i) sum += reinterpret_cast<const int32_t*>(counts->data)[i];
     EXPECT_NEAR(sum / (768.0 * double(**n_tok)), 0.10, 0.03);
+    // ... and the placement planner reads them as the model's own frequencies (not the uniform prior).
+    auto freqs = load_frequencies(**f, 4, 768, "");
+    ASSERT_TRUE(freqs) << freqs.error();
+    EXPECT_FALSE(freqs->prior);
+    double mean = 0;
+    for (double p : freqs->p[2]) mean += p / 768.0;
+    EXPECT_NEAR(mean, sum / (768.0 * double(**n_tok)), 1e-9);
     auto thr = (*f)->get_float("powerinfer.sparse_threshold");
     ASSERT_TRUE(thr && *thr);
     EXPECT_EQ(**thr, 0.0);
