@@ -11,6 +11,8 @@
 #   LOCUS_E2E_GRAPHS_AB=1 ...                      # every GPU configuration without, then with CUDA graphs
 #   LOCUS_E2E_PLAN=24 ...                          # `locus plan` on the sparse model: planner vs baselines
 #   LOCUS_E2E_KINDS=sparse ...                     # benchmark only the sparse model (or only dense)
+#   LOCUS_E2E_MODEL_ARGS="--layer-spread 0.5 --alt-ffn-type q8_0" ...  # synth arguments for both models
+#   LOCUS_E2E_METHODS=1 ...                        # hybrid decode also with the planner's baselines' hot neurons
 # Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
 # tool), the full log is $OUT/gpu_e2e.log.
 set -uo pipefail
@@ -72,7 +74,10 @@ if [ "${LOCUS_E2E_BENCH:-1}" != 0 ]; then
   : > build/gpu_e2e_bench.txt
   for kind in ${LOCUS_E2E_KINDS:-dense sparse}; do
     f="$tmp/${shape}_$kind.gguf"
-    if [ $kind = dense ]; then args=(--act relu); else args=(--sparse ${LOCUS_E2E_SYNTH_ARGS:-}); fi
+    # LOCUS_E2E_MODEL_ARGS go to both files (e.g. --layer-spread, --alt-ffn-type: same weights in both), the
+    # SYNTH_ARGS to the sparse one (profile, predictor precision).
+    if [ $kind = dense ]; then args=(--act relu ${LOCUS_E2E_MODEL_ARGS:-})
+    else args=(--sparse ${LOCUS_E2E_MODEL_ARGS:-} ${LOCUS_E2E_SYNTH_ARGS:-}); fi
     if ! $bin/locus_synth synth --shape "$shape" "${args[@]}" --type q4_0 -o "$f" >>"$log" 2>&1; then
       say "benchmark: locus synth $shape $kind failed (see log)"; bench_rc=1; continue
     fi

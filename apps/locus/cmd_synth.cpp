@@ -7,8 +7,18 @@
 // So neuron i fires when b_i C + A_i . (B x) > 0, where A_i . (B x) is close to N(0, 1) over tokens (the
 // residual stays near the embedding: attention and FFN outputs are scaled small), and b_i = Phi^-1(p_i) / C
 // makes it fire with probability p_i, p a clipped power law (sparse/synthetic_profile.h) shuffled per layer.
-// The predictor is exact by construction: fc1 = [e0; B; -B; random rows], fc2 = [b, A, -A, 0], so
-// fc2 . ReLU(fc1 . x) = b_i C + A_i . (B x), which has the gate's sign. Quantisation blurs both a little.
+// The predictor is built from the same structure: fc1 = [e0; B; -B; random rows], fc2 = [b', A, -A, 0], so
+// fc2 . ReLU(fc1 . x) = b'_i C + A_i . (B x). With b' = b (--pred-precision 1) it has the gate's sign: exact up to
+// quantisation. --pred-precision P < 1 raises b' to Phi^-1(p_i / P): every firing is still predicted (recall 1)
+// and neuron i is predicted active on p_i / P of the tokens, so precision is P, as trained predictors' (which reach
+// about 0.8: docs/quality_report.md). In block-quantised predictors b' sits in a block of its own, A and -A in
+// the blocks after it: sharing a block would round the small A entries to the large b's scale.
+// --layer-spread S gives every layer its own profile (mean activity active * (1 + S c_l), c_l from -1 to 1 over
+// the layers, in a shuffled order) and --alt-ffn-type T stores the FFN of every second (--alt-ffn-every N: Nth)
+// layer in type T (as llama.cpp's Q4_K_M keeps some layers' FFN in more bits): layers then differ in value and
+// cost per neuron, which is what the placement planner weighs. Sparse files carry each neuron's true firing probability
+// (blk.N.ffn_act_count, F32) for the planner, as `locus sparsify` writes measured counts; --no-frequencies
+// leaves them out (as upstream's files).
 // --sparse writes the PowerInfer layout (PWRI magic, ffn_down_t, fc1/fc2); without it the same weight values
 // go into a dense GGUF (ffn_down by output row) for llama.cpp and dense Locus. `locus profile` measures the
 // profile a model really has.
@@ -52,6 +62,10 @@ struct SynthArgs {
     bool sparse = false;
     ProfileShape profile;
     int64_t pred_rank = 0;
+    double pred_precision = 1.0, layer_spread = 0.0;
+    std::string alt_ffn_type;
+    int64_t alt_ffn_every = 2;
+    bool no_frequencies = false;
     int64_t embd = 0, ff = 0, layers = 0, heads = 0, heads_kv = 0, vocab = 0, ctx = 4096;
     uint64_t seed = 1;
     int threads = 0;
@@ -159,14 +173,48 @@ int synth(SynthArgs a) {
                      type_traits(pred_type).name);
         return 1;
     }
-    std::vector<double> profile;
-    if (relu) {
-        auto p = power_law_profile(s.ff, a.profile);
-        if (!p) {
-            std::fprintf(stderr, "error: %s\n", p.error().c_str());
+    if (!(a.pred_precision > 0.0 && a.pred_precision <= 1.0)) {
+        std::fprintf(stderr, "error: --pred-precision %g is outside (0, 1]\n", a.pred_precision);
+        return 1;
+    }
+    if (!(a.layer_spread >= 0.0 && a.layer_spread < 1.0)) {
+        std::fprintf(stderr, "error: --layer-spread %g is outside [0, 1)\n", a.layer_spread);
+        return 1;
+    }
+    DType ffn_alt = type;
+    if (!a.alt_ffn_type.empty()) {
+        const TypeTraits* at = nullptr;
+        for (uint32_t id = 0; id < 64; ++id) {
+            const TypeTraits* t = find_type_traits(id);
+            if (t && a.alt_ffn_type == t->name) { at = t; ffn_alt = DType(id); }
+        }
+        if (!at || !at->can_compute || !at->from_float || s.embd % at->block_size || s.ff % at->block_size) {
+            std::fprintf(stderr, "error: unknown, unsupported or ill-fitting --alt-ffn-type '%s'\n", a.alt_ffn_type.c_str());
             return 1;
         }
-        profile = std::move(*p);
+    }
+    // Per layer firing probabilities (one profile per distinct layer activity; all layers alike without a spread).
+    std::vector<std::shared_ptr<const std::vector<double>>> profiles(size_t(s.layers));
+    if (relu) {
+        std::vector<int64_t> order(size_t(s.layers));
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), std::mt19937_64(a.seed * 31 + 7));
+        std::shared_ptr<const std::vector<double>> same;
+        for (int64_t l = 0; l < s.layers; ++l) {
+            ProfileShape ps = a.profile;
+            if (a.layer_spread > 0 && s.layers > 1)
+                ps.active *= 1.0 + a.layer_spread * (2.0 * double(order[size_t(l)]) / double(s.layers - 1) - 1.0);
+            else if (same) {
+                profiles[size_t(l)] = same;
+                continue;
+            }
+            auto p = power_law_profile(s.ff, ps);
+            if (!p) {
+                std::fprintf(stderr, "error: layer %lld: %s\n", (long long)l, p.error().c_str());
+                return 1;
+            }
+            profiles[size_t(l)] = same = std::make_shared<const std::vector<double>>(std::move(*p));
+        }
     }
 
     gguf::Writer w;
@@ -194,6 +242,8 @@ int synth(SynthArgs a) {
         w.set("locus.synth.active", gguf::Value::make_f32(float(a.profile.active)));
         w.set("locus.synth.hot_share", gguf::Value::make_f32(float(a.profile.hot_share)));
         w.set("locus.synth.hot_cover", gguf::Value::make_f32(float(a.profile.hot_cover)));
+        w.set("locus.synth.layer_spread", gguf::Value::make_f32(float(a.layer_spread)));
+        if (a.sparse) w.set("locus.synth.pred_precision", gguf::Value::make_f32(float(a.pred_precision)));
     }
     add_vocab(w, s.vocab);
 
@@ -268,8 +318,12 @@ int synth(SynthArgs a) {
 
     // The activation structure of layer l (see the top of this file).
     constexpr float kC = 1.0f;
-    const int64_t k = std::min<int64_t>(32, (rank - 1) / 2);
-    struct Structure { std::vector<float> b, A, B; };  // b[F], A[F x k] unit rows, B[k x E], B[., 0] = 0
+    // fc2's column 0 holds b'; A and -A start at column `off`: a block of their own in block-quantised predictors.
+    const int64_t off = pbs > 1 && rank >= pbs + 2 ? pbs : 1;
+    const int64_t k = std::min<int64_t>(32, (rank - off) / 2);
+    // b[F] thresholds, bp[F] the predictor's (b' >= b), p[F] firing probabilities, A[F x k] unit rows,
+    // B[k x E] with B[., 0] = 0.
+    struct Structure { std::vector<float> b, bp, p, A, B; };
     auto structure = [&](int64_t l) {
         Structure st;
         std::vector<int32_t> perm(static_cast<size_t>(F));
@@ -277,9 +331,14 @@ int synth(SynthArgs a) {
         std::mt19937_64 rng(seed * 7919 + uint64_t(l));
         std::shuffle(perm.begin(), perm.end(), rng);
         st.b.resize(size_t(F));
+        st.bp.resize(size_t(F));
+        st.p.resize(size_t(F));
+        const std::vector<double>& profile = *profiles[size_t(l)];
         for (int64_t i = 0; i < F; ++i) {
             const double p = std::clamp(profile[size_t(perm[size_t(i)])], 1e-7, 1 - 1e-7);
+            st.p[size_t(i)] = float(p);
             st.b[size_t(i)] = float(normal_quantile(p) / kC);
+            st.bp[size_t(i)] = float(normal_quantile(std::min(p / a.pred_precision, 1 - 1e-7)) / kC);
         }
         const uint64_t ka = key_of(fmt::format("blk.{}.structure.A", l)), kb = key_of(fmt::format("blk.{}.structure.B", l));
         st.A.resize(size_t(F * k));
@@ -321,9 +380,11 @@ int synth(SynthArgs a) {
     for (int64_t l = 0; st && l < s.layers; ++l) {
         const std::string p = fmt::format("blk.{}.", l);
         auto lay = relu ? std::make_shared<Structure>(structure(l)) : nullptr;
+        const DType ft = l % a.alt_ffn_every == a.alt_ffn_every - 1 ? ffn_alt : type;  // this layer's FFN type
         // OPT: the positions add their energy to A_i . (B x) (variance 1 + E pos_var); the thresholds follow.
         if (opt && lay)
-            for (float& v : lay->b) v *= std::sqrt(1.0f + pos_var * float(E));
+            for (auto* v : {&lay->b, &lay->bp})
+                for (float& x : *v) x *= std::sqrt(1.0f + pos_var * float(E));
         if (falcon || opt) {
             if (st) st = add_layer_norm(p + "attn_norm");
         } else {
@@ -361,7 +422,7 @@ int synth(SynthArgs a) {
         if (relu) {
             const float gs = opt ? std::sqrt((kC * kC + 1.0f + pos_var * float(E)) / float(E))
                                  : 1.0f / std::sqrt(float(E));
-            if (st) st = add_matrix(p + act_name, E, F, type, [lay, k, E, gs, opt](int64_t i, float* row) {
+            if (st) st = add_matrix(p + act_name, E, F, ft, [lay, k, E, gs, opt](int64_t i, float* row) {
                 std::fill(row, row + E, 0.0f);
                 for (int64_t j = 0; j < k; ++j) {
                     const float aij = lay->A[size_t(i * k + j)];
@@ -373,15 +434,15 @@ int synth(SynthArgs a) {
             });
             if (opt && st) st = w.add_tensor(p + "ffn_up.bias", DType::F32, {F}, lay->b.data(), lay->b.size() * 4);
         } else {
-            if (st) st = add_random(p + act_name, E, F, 1.0f / float(E));
+            if (st) st = add_matrix(p + act_name, E, F, ft, random_rows(p + act_name, E, 1.0f / float(E)));
             if (opt && st) st = add_vec(p + "ffn_up.bias", F, 0.0f, 0.5f);
         }
-        if (!falcon && !opt && st) st = add_random(p + "ffn_up.weight", E, F, 1.0f / float(E));
+        if (!falcon && !opt && st) st = add_matrix(p + "ffn_up.weight", E, F, ft, random_rows(p + "ffn_up.weight", E, 1.0f / float(E)));
         // Down: element (out e, neuron i) is the same value in either layout; nothing writes dimension 0.
         const uint64_t kd = key_of(p + "ffn_down");
         const float damp = std::sqrt(3.0f * down_var);
         if (a.sparse) {
-            if (st) st = add_matrix(p + "ffn_down_t.weight", E, F, type, [=](int64_t i, float* row) {
+            if (st) st = add_matrix(p + "ffn_down_t.weight", E, F, ft, [=](int64_t i, float* row) {
                 for (int64_t e = 0; e < E; ++e) row[e] = unif_at(kd, uint64_t(e * F + i), damp);
                 if (relu) row[0] = 0.0f;
             });
@@ -391,9 +452,9 @@ int synth(SynthArgs a) {
                 if (r == 0) {
                     std::fill(row, row + E, 0.0f);
                     row[0] = 1.0f;
-                } else if (r <= 2 * k) {
-                    const int64_t j = (r - 1) % k;
-                    const float sign = r <= k ? 1.0f : -1.0f;
+                } else if (r >= off && r < off + 2 * k) {
+                    const int64_t j = (r - off) % k;
+                    const float sign = r < off + k ? 1.0f : -1.0f;
                     for (int64_t e = 0; e < E; ++e) row[e] = sign * lay->B[size_t(j * E + e)];
                 } else {
                     rr(r, row);
@@ -401,14 +462,16 @@ int synth(SynthArgs a) {
             });
             if (st) st = add_matrix(p + "fc2.weight", rank, F, pred_type, [=](int64_t i, float* row) {
                 std::fill(row, row + rank, 0.0f);
-                row[0] = lay->b[size_t(i)];
+                row[0] = lay->bp[size_t(i)];
                 for (int64_t j = 0; j < k; ++j) {
-                    row[1 + j] = lay->A[size_t(i * k + j)];
-                    row[1 + k + j] = -lay->A[size_t(i * k + j)];
+                    row[off + j] = lay->A[size_t(i * k + j)];
+                    row[off + k + j] = -lay->A[size_t(i * k + j)];
                 }
             });
+            if (st && !a.no_frequencies)
+                st = w.add_tensor(p + "ffn_act_count", DType::F32, {F}, lay->p.data(), lay->p.size() * 4);
         } else {
-            if (st) st = add_matrix(p + "ffn_down.weight", F, E, type, [=](int64_t e, float* row) {
+            if (st) st = add_matrix(p + "ffn_down.weight", F, E, ft, [=](int64_t e, float* row) {
                 for (int64_t i = 0; i < F; ++i) row[i] = relu && e == 0 ? 0.0f : unif_at(kd, uint64_t(e * F + i), damp);
             });
             if (opt && st) st = add_vec(p + "ffn_down.bias", E, 0.0f, out_amp, 0.0f);
@@ -454,6 +517,16 @@ Runner add_synth(CLI::App& app) {
     c->add_option("--hot-cover", a->profile.hot_cover, "... covers this share of all firings (0.8: strong locality)");
     c->add_option("--pred-rank", a->pred_rank, "Predictor rank (default n_embd / 4; upstream ReluLLaMA-7B uses 1024-2048)");
     c->add_option("--pred-type", a->pred_type, "Predictor weight type (default: the weight type)");
+    c->add_option("--pred-precision", a->pred_precision,
+                  "Share of the predicted-active neurons that fire, recall staying 1 (default 1: exact up to "
+                  "quantisation; trained predictors reach about 0.8)");
+    c->add_option("--layer-spread", a->layer_spread,
+                  "Layers' mean activity ranges over active * (1 +- S) (default 0: every layer alike)");
+    c->add_option("--alt-ffn-type", a->alt_ffn_type, "FFN weight type of every second layer (default: the weight type)");
+    c->add_option("--alt-ffn-every", a->alt_ffn_every, "... of every Nth layer instead (layers N-1, 2N-1, ...)")
+        ->check(CLI::PositiveNumber);
+    c->add_flag("--no-frequencies", a->no_frequencies,
+                "Sparse files: leave out the neurons' firing probabilities (blk.N.ffn_act_count)");
     c->add_option("--n-embd", a->embd, "Override the embedding width");
     c->add_option("--n-ff", a->ff, "Override the FFN width");
     c->add_option("--n-layer", a->layers, "Override the layer count");

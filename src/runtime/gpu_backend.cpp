@@ -38,6 +38,7 @@ public:
     bool output = false;
     std::vector<uint8_t> attn_gpu, predictor_gpu;
     std::vector<std::vector<uint8_t>> cold;  // hybrid: per layer, 1 = neuron computed by the CPU
+    double gpu_ffn_bytes = 0;  // hybrid: predictors on the GPU + hot rows weighted by firing probability
     std::string summary;
 };
 
@@ -142,7 +143,9 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
                              "neuron fires with probability %.2f for the placement\n", kUniformPriorActive);
     LOCUS_TRY(check_frequencies(*freqs, n, s.n_ff));
     Placement p = place_fixed(*fp, budget - reserve);
-    auto cached = place_hot_neurons_cached(p, *fp, *freqs, PlannerOptions{}, gpu_index_path(model_path),
+    PlannerOptions po;
+    po.method = o.hot_method;
+    auto cached = place_hot_neurons_cached(p, *fp, *freqs, po, gpu_index_path(model_path),
                                            o.disable_gpu_index ? GpuIndexMode::disable
                                            : o.reset_gpu_index ? GpuIndexMode::reset : GpuIndexMode::use);
     if (!cached) return cached.status();
@@ -162,6 +165,9 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
         plan.hot[size_t(l)] = lp.hot;
         b.cold[size_t(l)].assign(size_t(s.n_ff), 1);
         for (int32_t i : lp.hot) b.cold[size_t(l)][size_t(i)] = 0;
+        const LayerFootprint& lf = fp->layers[size_t(l)];
+        if (lp.predictor_gpu) b.gpu_ffn_bytes += double(lf.predictor_bytes);
+        for (int32_t i : lp.hot) b.gpu_ffn_bytes += freqs->p[size_t(l)][size_t(i)] * double(lf.neuron_bytes);
     }
     plan.output = p.output_gpu;
     // The residual can stay on the GPU through the whole layer stack when every layer's attention, ffn_norm
@@ -382,6 +388,8 @@ double gpu_ffn_fraction(const GpuBackend& b) {
     for (int64_t c : b.n_cold) cold += double(c);
     return 1.0 - cold / (double(n) * double(b.spec.n_ff));
 }
+
+double gpu_ffn_bytes_per_token(const GpuBackend& b) { return b.hybrid ? b.gpu_ffn_bytes : 0.0; }
 
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_ctx, int n_seq, int64_t max_tokens) {
     auto r = cuda::GpuRunner::create(*b.model, b.spec, n_ctx, n_seq, max_tokens);

@@ -23,6 +23,7 @@ int64_t gpu_attention_layers(const GpuBackend&) { return 0; }
 bool gpu_output_head(const GpuBackend&) { return false; }
 uint64_t gpu_weight_bytes(const GpuBackend&) { return 0; }
 double gpu_ffn_fraction(const GpuBackend&) { return 0.0; }
+double gpu_ffn_bytes_per_token(const GpuBackend&) { return 0.0; }
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend&, int64_t, int, int64_t) { return no_cuda(); }
 std::string gpu_timing_report(const ForwardHooks&) { return {}; }
 

@@ -17,6 +17,7 @@
 #include "model/forward_scratch.h"
 #include "model/model_spec.h"
 #include "model/weights.h"
+#include "sparse/hot_method.h"
 
 namespace locus {
 namespace gguf { class File; }
@@ -27,6 +28,7 @@ struct GpuOptions {
     // The <model>.generated.gpuidx cache of PWRI placements: --reset-gpu-index, --disable-gpu-index.
     bool reset_gpu_index = false, disable_gpu_index = false;
     std::string profile_path;               // activation profile for the planner (else the model's, else a prior)
+    HotMethod hot_method = HotMethod::optimal;  // how hot neurons are chosen (the baselines are for comparisons)
     int64_t n_ctx = 0;                      // positions the GPU KV cache is planned for (0: training context)
     int64_t max_tokens = 512;               // largest batch a session passes (GPU work buffers are sized for it)
     bool verbose = true;                    // print what was placed where on stderr
@@ -51,6 +53,10 @@ bool gpu_output_head(const GpuBackend& b);
 uint64_t gpu_weight_bytes(const GpuBackend& b);
 // Share of the FFN neurons computed on the GPU: hot neurons (hybrid) or the offloaded layers' (layer offload).
 double gpu_ffn_fraction(const GpuBackend& b);
+// Hybrid placements: FFN weight bytes per token the GPU cannot avoid reading, for bandwidth bounds: the
+// predictors placed there, plus each hot neuron's rows weighted by its firing probability (a perfect predictor's
+// reads; a real one reads more). 0 for layer offload.
+double gpu_ffn_bytes_per_token(const GpuBackend& b);
 
 // The hooks of one session (its GPU KV cache and work buffers): set them in ForwardScratch::hooks.
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_ctx, int n_seq, int64_t max_tokens);

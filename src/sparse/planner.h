@@ -12,17 +12,12 @@
 
 #include "core/status.h"
 #include "sparse/footprint.h"
+#include "sparse/hot_method.h"
 #include "sparse/neuron_frequencies.h"
 #include "sparse/placement.h"
 
 namespace locus {
 
-enum class HotMethod {
-    optimal,           // greedy on marginal value per byte over groups: optimal or within one group (planner.cpp)
-    uniform,           // baseline: the same k in every layer, as large as fits
-    global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
-};
-const char* hot_method_name(HotMethod m);
 
 struct PlannerOptions {
     // Hot counts are multiples of this (or a whole layer): GPU kernels work on whole tiles of neurons. Upstream

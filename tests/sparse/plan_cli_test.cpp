@@ -70,8 +70,17 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
     std::filesystem::remove(idx);
     r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0015 --disable-gpu-index");
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_NE(r.output.find("uniform prior"), std::string::npos) << r.output;  // no --profile: warned
+    EXPECT_EQ(r.output.find("uniform prior"), std::string::npos) << r.output;  // the file's own frequencies
+    EXPECT_NE(r.output.find("model file"), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(idx));
+
+    // A file without frequencies and no --profile: the uniform prior, with a warning.
+    const std::string bare = test::temp_dir() + "/tiny_sparse_nofreq.gguf";
+    r = test::run_command(bin + " synth --shape tiny --sparse --type q4_0 --no-frequencies -t 2 -o " + bare);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = test::run_command(bin + " plan -m " + bare + " --vram-budget 0.0015 --disable-gpu-index");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("uniform prior"), std::string::npos) << r.output;
 
     r = test::run_command(bin + " plan -m " + model + " --vram-budget 1 --profile " + test::temp_dir() + "/nope.prof");
     EXPECT_NE(r.exit_code, 0);

@@ -43,6 +43,7 @@ Expected<DecodeResult> greedy_decode(OpenModel& m, const GpuOptions* gpu, const 
         r.gpu_attn_layers = gpu_attention_layers(*backend);
         r.gpu_head = gpu_output_head(*backend);
         r.gpu_bytes = gpu_weight_bytes(*backend);
+        r.gpu_ffn_bytes_per_token = gpu_ffn_bytes_per_token(*backend);
         auto h = make_gpu_hooks(*backend, o.n_ctx, 1, o.max_tokens);
         if (!h) return h.status();
         hooks = std::move(*h);

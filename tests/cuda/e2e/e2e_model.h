@@ -32,6 +32,7 @@ struct DecodeResult {
     std::vector<std::vector<float>> logits;  // logits of each step (the prompt's last token first)
     double decode_ms = 0;                    // the n_gen single-token steps
     double cpu_ffn_bytes_per_token = 0;      // weight bytes the CPU FFN read per token (ffn_stats)
+    double gpu_ffn_bytes_per_token = 0;      // hybrid: predictors on the GPU + hot rows x firing probability
     std::string gpu_report;                  // hybrid timing report
     std::string placement;                   // what was placed where
     int64_t gpu_attn_layers = 0;             // layers whose attention ran on the GPU

@@ -316,7 +316,8 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         }
         b.tps = 1000.0 * double(n_gen - 1) / r->decode_ms;
         // Bound: bytes read per token on each side over that side's bandwidth. Non-FFN weights are read whole;
-        // the CPU's FFN bytes are what it counted; GPU-side hot rows are left out (a looser bound).
+        // the CPU's FFN bytes are what it counted; the GPU's are its predictors and its hot rows weighted by their
+        // firing probability (what a perfect predictor would read: the real one reads more, so still a bound).
         const ModelWeights& w = m.weights;
         const int64_t n = m.spec.n_layer;
         double cpu = 0, gpu = 0;
@@ -331,6 +332,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         }
         (r->gpu_head ? gpu : cpu) += mat(w.output);
         if (m.spec.sparse_file) cpu += r->cpu_ffn_bytes_per_token;  // dense FFN bytes are counted above
+        if (m.spec.sparse_file) gpu += r->gpu_ffn_bytes_per_token;
         const double sec = m.spec.sparse_file ? std::max(cpu / host, gpu / hbm) : cpu / host + gpu / hbm;
         b.bound = sec > 0 ? 1.0 / sec : 0;
         b.note = r->gpu_report;
@@ -382,6 +384,13 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                 g.verbose = false;
                 g.disable_gpu_index = true;
                 run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
+                // LOCUS_E2E_METHODS=1: the same budget with the planner's two baselines choosing the hot neurons.
+                if (const char* e = std::getenv("LOCUS_E2E_METHODS"); e && std::string(e) == "1")
+                    for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency}) {
+                        g.hot_method = hm;
+                        run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, hot neurons by " +
+                                               hot_method_name(hm), &g);
+                    }
             }
             GpuOptions all;  // every neuron that fits: the whole model on a large GPU
             all.vram_budget_gib = -1.0;

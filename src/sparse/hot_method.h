@@ -1,0 +1,14 @@
+// How the placement planner picks hot FFN neurons: its own method or one of the simple baselines it is compared
+// with (sparse/planner.h). Apart so that GPU options can name one without the planner's types.
+#pragma once
+
+namespace locus {
+
+enum class HotMethod {
+    optimal,           // greedy on marginal value per byte over groups: optimal or within one group (planner.cpp)
+    uniform,           // baseline: the same k in every layer, as large as fits
+    global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
+};
+const char* hot_method_name(HotMethod m);
+
+}  // namespace locus
