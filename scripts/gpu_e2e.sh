@@ -98,7 +98,7 @@ fi
 say ""
 say "== summary (total $(( $(date +%s) - t0 )) s)"
 [ -f build/gpu_e2e_check.txt ] && sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
-[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse|hot|optimal|same|glob|upper) " build/gpu_e2e_bench.txt; } | tee -a "$log"
+[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse|hot|optimal|same|glob|upper|CPU) " build/gpu_e2e_bench.txt; } | tee -a "$log"
 case $rc in
   0) say "gpu_e2e.sh: all GPU end-to-end checks passed" ;;
   77) die "the test binary found no GPU" ;;

@@ -31,7 +31,7 @@ step() {
   env "$@" LOCUS_E2E_TIMEOUT=$(( $(left) - 20 )) timeout $(( $(left) - 5 )) bash scripts/gpu_e2e.sh > "$out/$name.txt" 2>&1
   echo "$name: rc $? at $(( $(date +%s) - t0 )) s"
   [ -f "$out/gpu_e2e.log" ] && mv "$out/gpu_e2e.log" "$out/$name.log"
-  grep -E "checks passed|FAIL|^bandwidth|^\| (sparse|dense|optimal|same|glob|upper|hot) |profile counts" "$out/$name.txt" | sort -u
+  grep -E "checks passed|FAIL|^bandwidth|^\| (sparse|dense|optimal|same|glob|upper|hot|CPU) |profile counts" "$out/$name.txt" | sort -u
 }
 
 for s in ${LOCUS_HB_STEPS:-checks 70b}; do

@@ -8,6 +8,7 @@ enum class HotMethod {
     optimal,           // greedy on marginal value per byte over groups: optimal or within one group (planner.cpp)
     uniform,           // baseline: the same k in every layer, as large as fits
     global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
+    cpu_bytes,         // as optimal, but a neuron's value is the CPU bytes it saves per token (frequency x its bytes)
 };
 const char* hot_method_name(HotMethod m);
 

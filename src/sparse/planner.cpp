@@ -72,8 +72,9 @@ struct GreedyResult {
 
 // Merges the layers' chains of groups by density and takes them while they fit (see the comment on top).
 // fractional: stop at the first item that does not fit and count the fitting fraction of it (the LP bound).
+// by_bytes: a neuron's value is its frequency times its bytes (the CPU reads it saves) instead of its frequency.
 GreedyResult greedy(const ModelFootprint& fp, const NeuronFrequencies& f, const std::vector<std::vector<int32_t>>& order,
-                    uint64_t budget, int64_t group, bool fractional) {
+                    uint64_t budget, int64_t group, bool fractional, bool by_bytes = false) {
     const size_t n_layer = fp.layers.size();
     GreedyResult r;
     r.k.assign(n_layer, 0);
@@ -84,6 +85,7 @@ GreedyResult greedy(const ModelFootprint& fp, const NeuronFrequencies& f, const 
         it.size = std::min(group, fp.layers[l].n_ff - start);
         for (int64_t j = start; j < start + it.size; ++j) it.value += f.p[l][size_t(order[l][size_t(j)])];
         it.cost = uint64_t(it.size) * fp.layers[l].neuron_bytes;
+        if (by_bytes) it.value *= double(fp.layers[l].neuron_bytes);
         return it;
     };
     auto worse = [](const Item& a, const Item& b) { return before(b, a); };
@@ -161,6 +163,7 @@ const char* hot_method_name(HotMethod m) {
         case HotMethod::optimal: return "optimal (greedy by value per byte over groups)";
         case HotMethod::uniform: return "same count in every layer";
         case HotMethod::global_frequency: return "globally most frequent neurons";
+        case HotMethod::cpu_bytes: return "CPU bytes saved (greedy by frequency over groups)";
     }
     return "?";
 }
@@ -216,6 +219,7 @@ Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFre
         case HotMethod::optimal: k = greedy(fp, f, order, p.ffn_budget_bytes, o.group, false).k; break;
         case HotMethod::uniform: k = uniform_k(fp, p.ffn_budget_bytes, o.group); break;
         case HotMethod::global_frequency: k = global_frequency_k(fp, f, order, p.ffn_budget_bytes); break;
+        case HotMethod::cpu_bytes: k = greedy(fp, f, order, p.ffn_budget_bytes, o.group, false, true).k; break;
     }
     p.ffn_bytes = 0;
     for (size_t l = 0; l < fp.layers.size(); ++l) {

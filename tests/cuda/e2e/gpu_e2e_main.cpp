@@ -386,7 +386,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                 run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
                 // LOCUS_E2E_METHODS=1: the same budget with the planner's two baselines choosing the hot neurons.
                 if (const char* e = std::getenv("LOCUS_E2E_METHODS"); e && std::string(e) == "1")
-                    for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency}) {
+                    for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency, HotMethod::cpu_bytes}) {
                         g.hot_method = hm;
                         run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, hot neurons by " +
                                                hot_method_name(hm), &g);
