@@ -1,9 +1,8 @@
 // Four-row Q4_0, Q8_0 and F16 decode kernels for AVX2 (+FMA, F16C) CPUs without AVX-512. One 32-element block
 // per ymm; the activation block is loaded once for the four rows (and, for Q4_0, its correction term
 // 8 * sum(x) computed once). No 16-bit word permutes here, so block scales are converted one at a time.
-#include <immintrin.h>
-
 #include "cpu/gemv_kernels.h"
+#include "cpu/simd_avx2.h"
 #include "quant/legacy_blocks.h"
 
 namespace locus::gemv {
@@ -11,38 +10,15 @@ namespace {
 
 constexpr int R = kGemvRows;
 
-inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-// Sums of 4 adjacent u8 * s8 products as 8 int32 (pairs fit int16: u <= 128, |s| <= 127 or u <= 15).
-inline __m256i dot_u8_i8(__m256i u, __m256i s) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
-
 // 16 bytes of nibbles -> 32 bytes 0..15 in element order (low nibbles are elements 0..15, high 16..31).
 inline __m256i nibbles(const uint8_t* qs) {
     const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
     return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
 }
 
-template <int Bytes>
-inline void prefetch_rows(const uint8_t* const* pf, size_t off) {
-    if (!pf) return;
-    for (int k = 0; k < R; ++k)
-        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf[k] + off + b), _MM_HINT_T0);
-}
-
 // Integer dot of one weight block with the activation block xq (c: shared per-block term).
 inline __m256i block_dot(const BlockQ4_0& w, __m256i xq, __m256i c8) { return _mm256_sub_epi32(dot_u8_i8(nibbles(w.qs), xq), c8); }
-inline __m256i block_dot(const BlockQ8_0& w, __m256i xq, __m256i) {
-    const __m256i q = load256(w.qs);
-    return dot_u8_i8(_mm256_sign_epi8(q, q), _mm256_sign_epi8(xq, q));
-}
+inline __m256i block_dot(const BlockQ8_0& w, __m256i xq, __m256i) { return dot_i8_i8(load256(w.qs), xq); }
 
 template <class W>
 void dot4_legacy(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const uint8_t* const* pf) {
@@ -72,7 +48,6 @@ void dot4_f16(int64_t n, const uint8_t* const* rows, const void* xv, float* y, c
     const float* x = static_cast<const float*>(xv);
     const uint16_t* w[R];
     for (int k = 0; k < R; ++k) w[k] = reinterpret_cast<const uint16_t*>(rows[k]);
-    auto load_w = [](const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); };
     __m256 a[R][2];
     for (int k = 0; k < R; ++k) a[k][0] = a[k][1] = _mm256_setzero_ps();
     int64_t i = 0;
@@ -80,8 +55,8 @@ void dot4_f16(int64_t n, const uint8_t* const* rows, const void* xv, float* y, c
         if ((i & 31) == 0) prefetch_rows<64>(pf, size_t(i) * 2);
         const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
         for (int k = 0; k < R; ++k) {
-            a[k][0] = _mm256_fmadd_ps(load_w(w[k] + i), x0, a[k][0]);
-            a[k][1] = _mm256_fmadd_ps(load_w(w[k] + i + 8), x1, a[k][1]);
+            a[k][0] = _mm256_fmadd_ps(half8(w[k] + i), x0, a[k][0]);
+            a[k][1] = _mm256_fmadd_ps(half8(w[k] + i + 8), x1, a[k][1]);
         }
     }
     for (int k = 0; k < R; ++k) {

@@ -1,9 +1,8 @@
 // Four-row F32 and F16 decode kernels (AVX-512). Each row is accumulated exactly as vec_dot_*_avx512 does it
 // (64 elements per step into four accumulators, then 16 at a time into the first, a masked tail into the
 // second, the same final reduction), so the results equal the one-row kernel bit for bit.
-#include <immintrin.h>
-
 #include "cpu/gemv_kernels.h"
+#include "cpu/simd_avx512.h"
 
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (fixed in GCC 13).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -18,12 +17,7 @@ inline __m512 load_w(const float* w, __mmask16 m) { return _mm512_maskz_loadu_ps
 inline __m512 load_w(const uint16_t* w, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, w)); }
 
 inline float reduce(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    const __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return hsum(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
 template <class W>

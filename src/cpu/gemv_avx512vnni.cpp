@@ -4,11 +4,10 @@
 // sum(w x) = sum((w ^ 0x80) x) - 128 sum(x). Block scales of 8 blocks are collected with one word permute and
 // converted with one vcvtph2ps (per row, and once for the activation), then broadcast from the stack.
 // Two versions of the loop (two passes per chunk, or one): which is faster depends on the CPU (see gemv.cpp).
-#include <immintrin.h>
-
 #include <algorithm>
 
 #include "cpu/gemv_kernels.h"
+#include "cpu/simd_avx512vnni.h"
 #include "quant/legacy_blocks.h"
 
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (fixed in GCC 13).
@@ -19,8 +18,6 @@ namespace locus::gemv {
 namespace {
 
 constexpr int R = kGemvRows;
-
-inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 
 // The fp16 scales (first word) of 8 consecutive Q4_0 blocks (18 bytes = 9 words apart), as floats.
 inline __m256 scales8(const BlockQ4_0* b) {
@@ -45,52 +42,9 @@ inline __m256 lane(__m256 v, int j) {
     return _mm256_permutexvar_ps(idx, v);
 }
 
-inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
-
-// 16 bytes of nibbles -> low 128-bit lane: elements 0..15 (low nibbles, 0..15); high lane: elements 16..31
-// times 16 (high nibbles left in place, 0..240). One broadcast load and one AND, no shift; the factor 16 of
-// the high lanes is taken out of the accumulators at the end (exact: a power of two).
-inline __m256i nibbles(const uint8_t* qs) {
-    const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
-    return _mm256_and_si256(b, _mm256_set_epi64x(-0x0f0f0f0f0f0f0f10, -0x0f0f0f0f0f0f0f10, 0x0f0f0f0f0f0f0f0f,
-                                                 0x0f0f0f0f0f0f0f0f));
-}
-
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-// Unsigned weight bytes of one block, and the bias that the activation correction removes.
-inline __m256i wbytes(const BlockQ4_0& b) { return nibbles(b.qs); }
-inline __m256i wbytes(const BlockQ8_0& b) { return _mm256_xor_si256(load256(b.qs), _mm256_set1_epi8(char(0x80))); }
-// The bias of the unsigned weight bytes per element: Q4_0 8 (16 * 8 in the high lane, see nibbles), Q8_0 128.
-inline __m256i bias(const BlockQ4_0*) {
-    return _mm256_set_epi64x(int64_t(0x8080808080808080), int64_t(0x8080808080808080), 0x0808080808080808,
-                             0x0808080808080808);
-}
-inline __m256i bias(const BlockQ8_0*) { return _mm256_set1_epi8(char(0x80)); }
-// The factor the accumulator lanes carry (Q4_0: 16 in the high lane), undone before the horizontal sum.
-inline __m256 unscale(const BlockQ4_0*) { return _mm256_set_ps(0.0625f, 0.0625f, 0.0625f, 0.0625f, 1, 1, 1, 1); }
-inline __m256 unscale(const BlockQ8_0*) { return _mm256_set1_ps(1.0f); }
-
-// -bias * (sums of 4 consecutive activation bytes), 8 int32 lanes.
+// Unsigned weight bytes of one block (see cpu/simd_avx512vnni.h).
 template <class W>
-inline __m256i correction(__m256i xq) {
-    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), bias(static_cast<const W*>(nullptr)), xq);
-    return _mm256_sub_epi32(_mm256_setzero_si256(), s);
-}
-
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-template <int Bytes>
-inline void prefetch_rows(const uint8_t* const* pf, size_t off) {
-    if (!pf) return;
-    for (int k = 0; k < R; ++k)
-        for (int b = 0; b < Bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(pf[k] + off + b), _MM_HINT_T0);
-}
+inline __m256i wbytes(const W& b) { return Vnni<W>::weights(b.qs); }
 
 // Blocks per pass: first the combined scales d_w * d_x of the chunk for the four rows (8 blocks per vector
 // step; this pass also pulls the rows' cache lines in), then the integer dots, each scaled by a broadcast load
@@ -133,7 +87,7 @@ void dot4(int64_t n, const uint8_t* const* rows, const void* xv, float* y, const
         }
         acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
     }
-    for (int k = 0; k < R; ++k) y[k] = hsum(_mm256_mul_ps(acc[k], unscale(static_cast<const W*>(nullptr))));
+    for (int k = 0; k < R; ++k) y[k] = hsum(_mm256_mul_ps(acc[k], Vnni<W>::unscale()));
 }
 
 // The same dots in one pass: per block the activation's correction once, then per row the nibbles, one
@@ -151,6 +105,7 @@ void dot4_onepass(int64_t n, const uint8_t* const* rows, const void* xv, float* 
     const int64_t nb = n / kQK;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t i = 0; i < nb; ++i) {
+        // Written out rather than prefetch_rows: with the helper GCC 12 compiles this loop differently.
         if ((i & 7) == 0 && pf)
             for (int k = 0; k < R; ++k)
                 for (size_t b = 0; b < 8 * sizeof(W); b += 64)
@@ -163,7 +118,7 @@ void dot4_onepass(int64_t n, const uint8_t* const* rows, const void* xv, float* 
         a2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w2[i]), xq)), _mm256_set1_ps(h2f(w2[i].d) * dx), a2);
         a3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(c, wbytes(w3[i]), xq)), _mm256_set1_ps(h2f(w3[i].d) * dx), a3);
     }
-    const __m256 u = unscale(static_cast<const W*>(nullptr));
+    const __m256 u = Vnni<W>::unscale();
     y[0] = hsum(_mm256_mul_ps(a0, u)), y[1] = hsum(_mm256_mul_ps(a1, u));
     y[2] = hsum(_mm256_mul_ps(a2, u)), y[3] = hsum(_mm256_mul_ps(a3, u));
 }

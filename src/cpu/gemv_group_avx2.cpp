@@ -1,25 +1,15 @@
 // Four-row Q4_0, Q8_0 and F16 decode kernels over the row-interleaved layout (cpu/interleave.h), AVX2 + FMA +
 // F16C. The integer dots go through vpmaddubsw/vpmaddwd: Q4_0 as sum(q x) - 8 sum(x) with q = 0..15 unsigned,
 // Q8_0 as sum(|w| * (x with w's sign)); both exact in int16 pairs.
-#include <immintrin.h>
-
 #include "cpu/gemv_kernels.h"
+#include "cpu/simd_avx2.h"
 #include "quant/legacy_blocks.h"
 
 namespace locus::gemv {
 namespace {
 
-inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-inline __m256i sum_pairs(__m256i u8, __m256i s8) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u8, s8), _mm256_set1_epi16(1)); }
-
+// Q4_0 nibbles -> 32 bytes 0..15 in element order: the same bytes as nibbles() in gemv_avx2.cpp, through
+// 128-bit shifts rather than a 64-bit variable shift (each kernel keeps the instructions it was tuned with).
 inline __m256i q4_weights(const uint8_t* qs) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
     const __m128i m = _mm_set1_epi8(0x0f);
@@ -28,9 +18,8 @@ inline __m256i q4_weights(const uint8_t* qs) {
 
 // One row's integer dot of one block: Q4_0 (c = 8 sum(x), subtracted) or Q8_0 (c unused).
 inline __m256i row_dot(const uint8_t* qs, __m256i xq, __m256i c, bool q4) {
-    if (q4) return _mm256_sub_epi32(sum_pairs(q4_weights(qs), xq), c);
-    const __m256i w = load256(qs);
-    return sum_pairs(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w));
+    if (q4) return _mm256_sub_epi32(dot_u8_i8(q4_weights(qs), xq), c);
+    return dot_i8_i8(load256(qs), xq);
 }
 
 template <bool kQ4>
@@ -40,9 +29,8 @@ void dot_group(int64_t n, const uint8_t* g, const void* xv, float* y) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t i = 0; i < n / kQK; ++i, g += kUnit) {
         const __m256i xq = load256(x[i].qs);
-        const __m256i c = kQ4 ? sum_pairs(_mm256_set1_epi8(8), xq) : _mm256_setzero_si256();
-        const __m128 d = _mm_mul_ps(_mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(g))),
-                                    _mm_set1_ps(_cvtsh_ss(x[i].d)));
+        const __m256i c = kQ4 ? dot_u8_i8(_mm256_set1_epi8(8), xq) : _mm256_setzero_si256();
+        const __m128 d = group_scales(g, x[i].d);
         const uint8_t* q = g + 8;
         a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(row_dot(q, xq, c, kQ4)), _mm256_broadcastss_ps(d), a0);
         a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(row_dot(q + kBody, xq, c, kQ4)),
@@ -54,8 +42,6 @@ void dot_group(int64_t n, const uint8_t* g, const void* xv, float* y) {
     }
     y[0] = hsum(a0), y[1] = hsum(a1), y[2] = hsum(a2), y[3] = hsum(a3);
 }
-
-inline __m256 half8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
 }  // namespace
 

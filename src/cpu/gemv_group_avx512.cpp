@@ -1,23 +1,13 @@
 // Four-row F16 decode kernel over the row-interleaved layout (cpu/interleave.h): per unit, 32 halves of each
 // row (64 bytes), two 16-lane accumulators per row against F32 activations.
-#include <immintrin.h>
-
 #include "cpu/gemv_kernels.h"
+#include "cpu/simd_avx512.h"
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace locus::gemv {
 namespace {
-
-inline float reduce(__m512 a, __m512 b) {
-    const __m512 s = _mm512_add_ps(a, b);
-    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(s), _mm512_extractf32x8_ps(s, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
-}
 
 inline __m512 half16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
 
@@ -34,7 +24,7 @@ void dot_group_f16_avx512(int64_t n, const uint8_t* g, const void* xv, float* y)
             a[k][1] = _mm512_fmadd_ps(half16(g + 64 * k + 32), x1, a[k][1]);
         }
     }
-    for (int k = 0; k < 4; ++k) y[k] = reduce(a[k][0], a[k][1]);
+    for (int k = 0; k < 4; ++k) y[k] = hsum(_mm512_add_ps(a[k][0], a[k][1]));
 }
 
 }  // namespace locus::gemv

@@ -59,9 +59,10 @@ void row_from_interleaved(const InterleaveLayout& L, int64_t units, const uint8_
     }
 }
 
-}  // namespace
-
-void interleave_rows(const Matrix& m, uint8_t* data) {
+// The group loop of interleave_rows and deinterleave_rows: each whole group of rows is copied to a scratch
+// buffer, then rearrange(L, units, tmp, p) writes it back in place at p in the other layout.
+template <class Rearrange>
+void rearrange_groups(const Matrix& m, uint8_t* data, Rearrange rearrange) {
     const InterleaveLayout L = interleave_layout(m.type);
     const int64_t units = m.cols / kInterleaveUnit;
     const size_t group = kInterleaveRows * m.row_bytes;
@@ -69,20 +70,22 @@ void interleave_rows(const Matrix& m, uint8_t* data) {
     for (int64_t g = 0; g < m.rows / kInterleaveRows; ++g) {
         uint8_t* p = data + size_t(g) * group;
         std::memcpy(tmp.data(), p, group);
-        group_to_interleaved(L, units, m.row_bytes, tmp.data(), p);
+        rearrange(L, units, tmp.data(), p);
     }
 }
 
+}  // namespace
+
+void interleave_rows(const Matrix& m, uint8_t* data) {
+    rearrange_groups(m, data, [&](const InterleaveLayout& L, int64_t units, const uint8_t* plain, uint8_t* il) {
+        group_to_interleaved(L, units, m.row_bytes, plain, il);
+    });
+}
+
 void deinterleave_rows(const Matrix& m, uint8_t* data) {
-    const InterleaveLayout L = interleave_layout(m.type);
-    const int64_t units = m.cols / kInterleaveUnit;
-    const size_t group = kInterleaveRows * m.row_bytes;
-    std::vector<uint8_t> tmp(group);
-    for (int64_t g = 0; g < m.rows / kInterleaveRows; ++g) {
-        uint8_t* p = data + size_t(g) * group;
-        std::memcpy(tmp.data(), p, group);
-        for (int64_t k = 0; k < kInterleaveRows; ++k) row_from_interleaved(L, units, tmp.data(), k, p + size_t(k) * m.row_bytes);
-    }
+    rearrange_groups(m, data, [&](const InterleaveLayout& L, int64_t units, const uint8_t* il, uint8_t* plain) {
+        for (int64_t k = 0; k < kInterleaveRows; ++k) row_from_interleaved(L, units, il, k, plain + size_t(k) * m.row_bytes);
+    });
 }
 
 uint8_t* row_tmp(const Matrix& m) {
