@@ -75,7 +75,7 @@ int plan(const PlanArgs& a) {
                     ms >= 0 ? fmt::format("{:.1f}", ms).c_str() : "-");
     };
     if (cached->reused) row("cache in use", used, -1);
-    for (HotMethod m : {HotMethod::optimal, HotMethod::uniform, HotMethod::global_frequency, HotMethod::cpu_bytes}) {
+    for (HotMethod m : {HotMethod::optimal, HotMethod::uniform, HotMethod::global_frequency, HotMethod::served_firings}) {
         Placement p = fixed;
         opt.method = m;
         const double t0 = now_ms();

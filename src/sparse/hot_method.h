@@ -5,10 +5,12 @@
 namespace locus {
 
 enum class HotMethod {
-    optimal,           // greedy on marginal value per byte over groups: optimal or within one group (planner.cpp)
+    optimal,           // the planner: greedy on value per byte over groups, a neuron's value being the CPU bytes it
+                       // saves per token (frequency x its bytes); optimal or within one group (planner.cpp)
     uniform,           // baseline: the same k in every layer, as large as fits
     global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
-    cpu_bytes,         // as optimal, but a neuron's value is the CPU bytes it saves per token (frequency x its bytes)
+    served_firings,    // baseline: as optimal, but a neuron's value is its frequency (firings served by the GPU,
+                       // upstream PowerInfer's objective); the planner's own objective until 2026-12-06
 };
 const char* hot_method_name(HotMethod m);
 

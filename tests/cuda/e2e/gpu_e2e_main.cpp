@@ -135,7 +135,8 @@ int check(const std::string& stories, const std::vector<std::string>& sparse_mod
             return 1;
         }
         DecodeOptions o;
-        for (int i = 0; i < 40; ++i) o.prompt.push_back(1 + (i * 53) % 1000);
+        const int vocab = int((*m)->spec.n_vocab);
+        for (int i = 0; i < 40; ++i) o.prompt.push_back(1 + (i * 53) % (vocab - 1));
         o.n_gen = 24;
         o.n_ctx = 128;
         o.keep_logits = false;
@@ -386,7 +387,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                 run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
                 // LOCUS_E2E_METHODS=1: the same budget with the planner's two baselines choosing the hot neurons.
                 if (const char* e = std::getenv("LOCUS_E2E_METHODS"); e && std::string(e) == "1")
-                    for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency, HotMethod::cpu_bytes}) {
+                    for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency, HotMethod::served_firings}) {
                         g.hot_method = hm;
                         run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, hot neurons by " +
                                                hot_method_name(hm), &g);
