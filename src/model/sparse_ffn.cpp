@@ -93,7 +93,7 @@ void SparseFfn::forward_subset(const LayerWeights& L, int64_t l, int64_t T, Thre
     sparse_down(L, l, T, pool, s);
 }
 
-// Fills s.mask (which neurons each token may use), s.neurons (those any token uses) and the activations:
+// Fills s.neurons (the neurons any token may use; several tokens: via s.mask) and the activations:
 // one token: s.h_compact[j] for neuron s.neurons[j], and s.nz_neurons / s.nz_coef, the ones that fired;
 // several: s.hidden (T x n_ff, zero outside the mask).
 void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, ThreadPool& pool, ForwardScratch& s,
@@ -107,11 +107,14 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
 
     std::optional<StageTimer> stage;
     stage.emplace(s.ffn_stats, s.ffn_stats.select);
+    // One token in predictor mode: the neuron list comes straight from the scores below (no mask).
+    const float* scores = nullptr;
     switch (sparsity_.mode) {
         case SparseMode::Predictor: {
             const float thr = sparsity_.threshold;
             if (sub.logits) {
-                for (int64_t i = 0; i < T * F; ++i) s.mask[i] = sub.logits[i] >= thr;
+                if (T == 1) scores = sub.logits;
+                else for (int64_t i = 0; i < T * F; ++i) s.mask[i] = sub.logits[i] >= thr;
                 break;
             }
             const int64_t r = L.fc1.rows;
@@ -123,7 +126,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             const MatmulOut p[] = {{&L.fc2, s.pred.data(), F}};
             matmul(p, s.pred_h.data(), r, T, pool, s.act);
             s.ffn_stats.weight_bytes += L.fc1.rows * L.fc1.row_bytes + L.fc2.rows * L.fc2.row_bytes;
-            for (int64_t i = 0; i < T * F; ++i) s.mask[i] = s.pred[i] >= thr;
+            if (T == 1) scores = s.pred.data();
+            else for (int64_t i = 0; i < T * F; ++i) s.mask[i] = s.pred[i] >= thr;
             break;
         }
         case SparseMode::Oracle: {
@@ -142,18 +146,31 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
             break;
     }
 
-    if (sub.allowed)
-        for (int64_t t = 0; t < T; ++t)
-            for (int64_t i = 0; i < F; ++i) s.mask[t * F + i] &= sub.allowed[i];
-
     // The neurons any token uses, and how many (token, neuron) products that means.
     s.neurons.clear();
     int64_t pairs = 0;
-    for (int64_t i = 0; i < F; ++i) {
-        int64_t n = 0;
-        for (int64_t t = 0; t < T; ++t) n += s.mask[t * F + i];
-        if (n) s.neurons.push_back(int32_t(i));
-        pairs += n;
+    if (scores) {
+        // One pass over scores and the allowed set (at n_ff 28672: 17 us against 36 us for mask, filter and
+        // scan, once per layer on the hybrid step's critical path).
+        const float thr = sparsity_.threshold;
+        if (sub.allowed) {
+            for (int64_t i = 0; i < F; ++i)
+                if (scores[i] >= thr && sub.allowed[i]) s.neurons.push_back(int32_t(i));
+        } else {
+            for (int64_t i = 0; i < F; ++i)
+                if (scores[i] >= thr) s.neurons.push_back(int32_t(i));
+        }
+        pairs = int64_t(s.neurons.size());
+    } else {
+        if (sub.allowed)
+            for (int64_t t = 0; t < T; ++t)
+                for (int64_t i = 0; i < F; ++i) s.mask[t * F + i] &= sub.allowed[i];
+        for (int64_t i = 0; i < F; ++i) {
+            int64_t n = 0;
+            for (int64_t t = 0; t < T; ++t) n += s.mask[t * F + i];
+            if (n) s.neurons.push_back(int32_t(i));
+            pairs += n;
+        }
     }
     const int64_t N = int64_t(s.neurons.size());
     stage.reset();

@@ -22,7 +22,13 @@ inline FfnRun run_sparse_ffn(const SparseFfn& ffn, const LayerWeights& w, const 
     s.x.resize(int64_t(x0.size()));
     std::copy(x0.begin(), x0.end(), s.x.data());
     ffn.forward(w, 0, T, pool, s);
-    return {std::vector<float>(s.x.data(), s.x.data() + x0.size()), s.mask};
+    // The neurons each token may use: one token's come as the list s.neurons (no mask is built then).
+    std::vector<uint8_t> mask = s.mask;
+    if (T == 1) {
+        std::fill(mask.begin(), mask.end(), uint8_t(0));
+        for (int32_t i : s.neurons) mask[size_t(i)] = 1;
+    }
+    return {std::vector<float>(s.x.data(), s.x.data() + x0.size()), mask};
 }
 
 }  // namespace locus::test
