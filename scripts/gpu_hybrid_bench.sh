@@ -5,6 +5,7 @@
 # Steps (each one run of scripts/gpu_e2e.sh; models are synthetic: speed only):
 #   checks     the GPU end-to-end checks (greedy tokens and logits against CPU-only, GPU profile counts)
 #   70b        70B shape, dense and sparse, budgets 8, 12, 24 GiB and all of VRAM, plus CPU only
+#   70b-24     the 70b step's sparse model at 24 GiB only
 #   70b-mixed  70B shape with per-layer activity (--layer-spread 0.5) and every 4th layer's FFN in Q8_0: the
 #              planner's hot neurons against its two baselines' in decode, and `locus plan`'s served shares
 #   70b-weak   70B shape with weak locality (--hot-cover 0.5), 24 GiB
@@ -39,6 +40,8 @@ for s in ${LOCUS_HB_STEPS:-checks 70b}; do
     checks)    step checks LOCUS_E2E_BENCH=0 ;;
     70b)       step 70b LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=8,12,24 LOCUS_E2E_NGEN=12 \
                  LOCUS_E2E_KINDS="sparse dense" LOCUS_E2E_SYNTH_ARGS="$prec" ;;
+    70b-24)    step 70b-24 LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=24 LOCUS_E2E_NGEN=12 \
+                 LOCUS_E2E_KINDS=sparse LOCUS_E2E_SYNTH_ARGS="$prec" ;;
     70b-mixed) step 70b-mixed LOCUS_E2E_CHECK=0 LOCUS_E2E_SHAPE=70b LOCUS_E2E_BUDGETS=24 LOCUS_E2E_NGEN=12 \
                  LOCUS_E2E_KINDS=sparse LOCUS_E2E_METHODS=1 LOCUS_E2E_PLAN=24 \
                  LOCUS_E2E_MODEL_ARGS="--layer-spread 0.5 --alt-ffn-type q8_0 --alt-ffn-every 4" LOCUS_E2E_SYNTH_ARGS="$prec" ;;
