@@ -9,7 +9,7 @@
 // makes it fire with probability p_i, p a clipped power law (sparse/synthetic_profile.h) shuffled per layer.
 // The predictor is built from the same structure: fc1 = [e0; B; -B; random rows], fc2 = [b', A, -A, 0], so
 // fc2 . ReLU(fc1 . x) = b'_i C + A_i . (B x). With b' = b (--pred-precision 1) it has the gate's sign: exact up to
-// quantisation. --pred-precision P < 1 raises b' to Phi^-1(p_i / P): every firing is still predicted (recall 1)
+// quantisation. --pred-precision P < 1 raises b' to Phi^-1(p_i / P): every firing is still predicted (recall ~1)
 // and neuron i is predicted active on p_i / P of the tokens, so precision is P, as trained predictors' (which reach
 // about 0.8: docs/quality_report.md). In block-quantised predictors b' sits in a block of its own, A and -A in
 // the blocks after it: sharing a block would round the small A entries to the large b's scale.
@@ -189,7 +189,8 @@ int synth(SynthArgs a) {
             if (t && a.alt_ffn_type == t->name) { at = t; ffn_alt = DType(id); }
         }
         if (!at || !at->can_compute || !at->from_float || s.embd % at->block_size || s.ff % at->block_size) {
-            std::fprintf(stderr, "error: unknown, unsupported or ill-fitting --alt-ffn-type '%s'\n", a.alt_ffn_type.c_str());
+            std::fprintf(stderr, "error: unknown, unsupported or ill-fitting --alt-ffn-type '%s'\n",
+                         a.alt_ffn_type.c_str());
             return 1;
         }
     }
@@ -437,7 +438,8 @@ int synth(SynthArgs a) {
             if (st) st = add_matrix(p + act_name, E, F, ft, random_rows(p + act_name, E, 1.0f / float(E)));
             if (opt && st) st = add_vec(p + "ffn_up.bias", F, 0.0f, 0.5f);
         }
-        if (!falcon && !opt && st) st = add_matrix(p + "ffn_up.weight", E, F, ft, random_rows(p + "ffn_up.weight", E, 1.0f / float(E)));
+        if (!falcon && !opt && st)
+            st = add_matrix(p + "ffn_up.weight", E, F, ft, random_rows(p + "ffn_up.weight", E, 1.0f / float(E)));
         // Down: element (out e, neuron i) is the same value in either layout; nothing writes dimension 0.
         const uint64_t kd = key_of(p + "ffn_down");
         const float damp = std::sqrt(3.0f * down_var);
@@ -522,7 +524,8 @@ Runner add_synth(CLI::App& app) {
                   "quantisation; trained predictors reach about 0.8)");
     c->add_option("--layer-spread", a->layer_spread,
                   "Layers' mean activity ranges over active * (1 +- S) (default 0: every layer alike)");
-    c->add_option("--alt-ffn-type", a->alt_ffn_type, "FFN weight type of every second layer (default: the weight type)");
+    c->add_option("--alt-ffn-type", a->alt_ffn_type,
+                  "FFN weight type of every second layer (default: the weight type)");
     c->add_option("--alt-ffn-every", a->alt_ffn_every, "... of every Nth layer instead (layers N-1, 2N-1, ...)")
         ->check(CLI::PositiveNumber);
     c->add_flag("--no-frequencies", a->no_frequencies,
