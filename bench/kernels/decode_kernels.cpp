@@ -208,8 +208,9 @@ int main(int argc, char** argv) {
     }));
 
     std::vector<float> coef(static_cast<size_t>(N), 0.5f), out(static_cast<size_t>(E));
-    // The decode step splits the columns between threads: per thread a slice of E / threads columns of every row.
-    for (int64_t slice : {E, E / 2}) {
+    // The decode step splits the columns between threads: per thread a slice of E / threads columns of every row
+    // (E / 16: the share of one of 16 threads, as on the device machine).
+    for (int64_t slice : {E, E / 2, E / 8, E / 16}) {
         const double gbs = best_gbs(sparse_bytes * size_t(slice) / size_t(E), [&] {
             for (int64_t m = 0; m < n_mat; ++m) {
                 const Matrix d{"d", DType::Q4_0, E, F, rb, mem + size_t(m) * mb};

@@ -243,6 +243,8 @@ private:
         int64_t steps = 0;
         double wall_ms = 0, cpu_ms = 0, gpu_ms = 0, wait_ms = 0, pred_ms = 0;
         int64_t resident_passes = 0;
+        int64_t cpu_layers = 0;                        // layer steps with a CPU part (resident passes)
+        double select_ms = 0, rows_ms = 0, down_ms = 0;  // the CPU part's stages (sparse FFN stage timers)
     } st_;
 };
 
@@ -313,6 +315,7 @@ Status GpuHooks::run_resident(const Batch& batch, ThreadPool& pool, ForwardScrat
     const cuda::HybridStep step = hybrid_step(b_, true);  // resident: every predictor is on the GPU
     double wait_ms = 0, cpu_ms = 0;
     s.cur.resize(T * E);
+    const ForwardScratch::FfnStats stats0 = s.ffn_stats;
     for (int64_t l = 0; l < spec.n_layer; ++l) {
         const bool cpu_part = b_.n_cold[size_t(l)] > 0;
         LOCUS_TRY(r_->resident_layer(l, step, cpu_part));
@@ -326,7 +329,11 @@ Status GpuHooks::run_resident(const Batch& batch, ThreadPool& pool, ForwardScrat
         LOCUS_TRY(r_->resident_add(s.cur.data()));
         wait_ms += ms(w0, w1);
         cpu_ms += ms(w1, clock::now());
+        st_.cpu_layers += 1;
     }
+    st_.select_ms += s.ffn_stats.select.ms - stats0.select.ms;
+    st_.rows_ms += s.ffn_stats.rows.ms - stats0.rows.ms;
+    st_.down_ms += s.ffn_stats.down.ms - stats0.down.ms;
     LOCUS_TRY(r_->resident_end(batch, b_.output, s.x.data(), logits));
     st_.steps += spec.n_layer;
     st_.wait_ms += wait_ms;
@@ -339,10 +346,14 @@ Status GpuHooks::run_resident(const Batch& batch, ThreadPool& pool, ForwardScrat
 std::string GpuHooks::report() const {
     if (st_.steps == 0) return {};
     const double n = double(st_.steps);
-    if (st_.resident_passes > 0)  // the GPU side is not timed per layer here (no event per layer)
+    if (st_.resident_passes > 0) {  // the GPU side is not timed per layer here (no event per layer)
+        const double c = double(std::max<int64_t>(st_.cpu_layers, 1));
         return fmt::format("hybrid, residual on the GPU: {} passes of all layers, per layer {:.3f} ms wall, of it {:.3f} ms "
                            "waiting for the GPU's input to the CPU and {:.3f} ms CPU cold neurons (layers with cold "
-                           "neurons only)", st_.resident_passes, st_.wall_ms / n, st_.wait_ms / n, st_.cpu_ms / n);
+                           "neurons only); per layer with a CPU part: select {:.3f} ms, rows {:.3f} ms, down {:.3f} ms",
+                           st_.resident_passes, st_.wall_ms / n, st_.wait_ms / n, st_.cpu_ms / n, st_.select_ms / c,
+                           st_.rows_ms / c, st_.down_ms / c);
+    }
     // Overlap: the part of the GPU half that ran while the CPU computed (GPU time not spent waited for).
     const double overlap = std::max(0.0, st_.gpu_ms - st_.wait_ms);
     return fmt::format("hybrid FFN: {} layer steps, per step {:.3f} ms wall = {:.3f} ms CPU prep/predictor + {:.3f} ms "
