@@ -127,7 +127,7 @@ locus_status locus_model_get_placement(const locus_model* model, locus_placement
         auto m = find_model(model, "locus_model_get_placement");
         if (!m) return LOCUS_ERR_INVALID_HANDLE;
         if (!out) return fail(LOCUS_ERR_INVALID_ARGUMENT, "locus_model_get_placement: out is null");
-        const Placement p = placement_of(*m->engine);
+        const WeightPlacement p = placement_of(*m->engine);
         locus_placement r{};
         copy_name(r.backend, sizeof(r.backend), p.backend);
         r.sparse_mode = int32_t(m->sparse);

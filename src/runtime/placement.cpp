@@ -16,8 +16,8 @@ Status check_vram_budget(double gib) {
 #endif
 }
 
-Placement placement_of(const Engine& engine) {
-    Placement p;
+WeightPlacement placement_of(const Engine& engine) {
+    WeightPlacement p;
     p.n_layer = engine.spec().n_layer;
     p.cpu_bytes = weight_bytes(engine.weights());
     if (const GpuBackend* g = engine.gpu()) {

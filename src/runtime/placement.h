@@ -9,7 +9,9 @@
 
 namespace locus {
 
-struct Placement {
+// (Not sparse/placement.h's Placement, the planner's per-neuron plan: one name for two types in one namespace
+// would break the one-definition rule.)
+struct WeightPlacement {
     std::string backend = "cpu";
     int64_t n_layer = 0;
     int64_t n_layer_gpu = 0;        // layers whose attention runs on the GPU
@@ -22,6 +24,6 @@ struct Placement {
 Status check_vram_budget(double vram_budget_gib);
 
 // The placement of an engine's weights.
-Placement placement_of(const Engine& engine);
+WeightPlacement placement_of(const Engine& engine);
 
 }  // namespace locus
