@@ -48,14 +48,6 @@ int fail(const std::string& msg) {
     return 1;
 }
 
-std::optional<DType> parse_type(const std::string& name) {
-    for (uint32_t id = 0; id < 64; ++id) {
-        const TypeTraits* t = find_type_traits(id);
-        if (t && name == t->name) return DType(id);
-    }
-    return std::nullopt;
-}
-
 Expected<std::vector<int64_t>> parse_ranks(const std::string& s) {
     std::vector<int64_t> out;
     std::stringstream ss(s);
@@ -91,11 +83,11 @@ int sparsify(const SparsifyArgs& a) {
                                     "learn which ReLU neurons are exactly zero)",
                                     a.model, ffn_activation_name(spec->ffn_act)));
     }
-    const auto pred_type = parse_type(a.pred_type);
+    const auto pred_type = find_type_by_name(a.pred_type);
     if (!pred_type) return fail(fmt::format("unknown predictor type '{}'", a.pred_type));
     std::optional<DType> down_type;
     if (!a.down_type.empty()) {
-        down_type = parse_type(a.down_type);
+        down_type = find_type_by_name(a.down_type);
         if (!down_type) return fail(fmt::format("unknown ffn_down_t type '{}'", a.down_type));
     }
     auto ranks = parse_ranks(a.ranks);

@@ -113,6 +113,14 @@ void add_vocab(gguf::Writer& w, int64_t n_vocab) {
     w.set("tokenizer.ggml.unknown_token_id", gguf::Value::make_u32(0));
 }
 
+// The type named `name` if synth can write it (known, computable, quantisable from floats).
+std::optional<DType> computable_type(const std::string& name) {
+    const std::optional<DType> t = find_type_by_name(name);
+    if (!t) return std::nullopt;
+    const TypeTraits& tr = type_traits(*t);
+    return tr.can_compute && tr.from_float ? t : std::nullopt;
+}
+
 int synth(SynthArgs a) {
     const Shape* base = nullptr;
     for (const Shape& s : kShapes)
@@ -132,13 +140,10 @@ int synth(SynthArgs a) {
         std::fprintf(stderr, "error: vocabulary must hold at least %d tokens\n", 259 + 26);
         return 1;
     }
-    const TypeTraits* tt = nullptr;
-    DType type = DType::F32;
-    for (uint32_t id = 0; id < 64; ++id) {
-        const TypeTraits* t = find_type_traits(id);
-        if (t && a.type == t->name) { tt = t; type = DType(id); }
-    }
-    if (!tt || !tt->can_compute || !tt->from_float) {
+    const std::optional<DType> type_found = computable_type(a.type);
+    const DType type = type_found.value_or(DType::F32);
+    const TypeTraits* tt = type_found ? &type_traits(type) : nullptr;
+    if (!tt) {
         std::fprintf(stderr, "error: unknown or unsupported weight type '%s'\n", a.type.c_str());
         return 1;
     }
@@ -155,15 +160,12 @@ int synth(SynthArgs a) {
     const DType pred_type_default = type;
     DType pred_type = pred_type_default;
     if (!a.pred_type.empty()) {
-        const TypeTraits* pt = nullptr;
-        for (uint32_t id = 0; id < 64; ++id) {
-            const TypeTraits* t = find_type_traits(id);
-            if (t && a.pred_type == t->name) { pt = t; pred_type = DType(id); }
-        }
-        if (!pt || !pt->can_compute || !pt->from_float) {
+        const std::optional<DType> pt = computable_type(a.pred_type);
+        if (!pt) {
             std::fprintf(stderr, "error: unknown or unsupported predictor type '%s'\n", a.pred_type.c_str());
             return 1;
         }
+        pred_type = *pt;
     }
     const int64_t pbs = type_traits(pred_type).block_size;
     int64_t rank = a.pred_rank > 0 ? a.pred_rank : std::max<int64_t>(s.embd / 4, 64);
@@ -183,16 +185,14 @@ int synth(SynthArgs a) {
     }
     DType ffn_alt = type;
     if (!a.alt_ffn_type.empty()) {
-        const TypeTraits* at = nullptr;
-        for (uint32_t id = 0; id < 64; ++id) {
-            const TypeTraits* t = find_type_traits(id);
-            if (t && a.alt_ffn_type == t->name) { at = t; ffn_alt = DType(id); }
-        }
-        if (!at || !at->can_compute || !at->from_float || s.embd % at->block_size || s.ff % at->block_size) {
+        const std::optional<DType> at = computable_type(a.alt_ffn_type);
+        const int64_t bs = at ? type_traits(*at).block_size : 1;
+        if (!at || s.embd % bs || s.ff % bs) {
             std::fprintf(stderr, "error: unknown, unsupported or ill-fitting --alt-ffn-type '%s'\n",
                          a.alt_ffn_type.c_str());
             return 1;
         }
+        ffn_alt = *at;
     }
     // Per layer firing probabilities (one profile per distinct layer activity; all layers alike without a spread).
     std::vector<std::shared_ptr<const std::vector<double>>> profiles(size_t(s.layers));

@@ -44,6 +44,14 @@ const TypeTraits* find_type_traits(uint32_t type_id) {
     return t.name ? &t : nullptr;
 }
 
+std::optional<DType> find_type_by_name(const std::string& name) {
+    for (uint32_t id = 0; id < uint32_t(kTypeTableSize); ++id) {
+        const TypeTraits* t = find_type_traits(id);
+        if (t && name == t->name) return DType(id);
+    }
+    return std::nullopt;
+}
+
 const TypeTraits& type_traits(DType t) {
     const TypeTraits* tt = find_type_traits(uint32_t(t));
     if (!tt) {

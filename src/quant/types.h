@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace locus {
 
@@ -36,6 +38,8 @@ struct TypeTraits {
 
 // nullptr for an id that is not a known type.
 const TypeTraits* find_type_traits(uint32_t type_id);
+// The type named `name` as ggml spells it ("q4_0", "q6_K", ...), or nullopt.
+std::optional<DType> find_type_by_name(const std::string& name);
 // For a known type (aborts otherwise: callers validate ids from files with find_type_traits first).
 const TypeTraits& type_traits(DType t);
 const char* dtype_name(DType t);
