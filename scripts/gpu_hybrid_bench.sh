@@ -23,7 +23,8 @@ t0=$(date +%s)
 left() { echo $(( budget - ($(date +%s) - t0) )); }
 out=${OUT:-/tmp}
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; echo "cpus: $(nproc)"
-  grep -m1 "model name" /proc/cpuinfo; free -g | sed -n 2p; } | tee -a "$out/machine.txt"
+  grep -m1 "model name" /proc/cpuinfo; free -g | sed -n 2p
+  echo "transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"; } | tee -a "$out/machine.txt"
 prec="--pred-precision 0.8"
 
 step() {

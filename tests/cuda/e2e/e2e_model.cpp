@@ -7,12 +7,13 @@
 
 namespace locus::e2e {
 
-Expected<std::unique_ptr<OpenModel>> open_model(const std::string& path, SparseMode mode) {
+Expected<std::unique_ptr<OpenModel>> open_model(const std::string& path, SparseMode mode, bool resident) {
     auto m = std::make_unique<OpenModel>();
     m->path = path;
     auto f = gguf::File::open(path);
     if (!f) return f.status();
     m->file = std::move(*f);
+    if (resident) LOCUS_TRY(m->file->make_resident());
     auto spec = read_model_spec(*m->file);
     if (!spec) return spec.status();
     m->spec = std::move(*spec);
@@ -24,6 +25,17 @@ Expected<std::unique_ptr<OpenModel>> open_model(const std::string& path, SparseM
     if (mode == SparseMode::Predictor && !m->spec.has_predictors) return Status::error(path + ": no predictors");
     m->model = std::make_unique<LlamaModel>(m->spec, m->weights, m->sparsity);
     return m;
+}
+
+Status make_model_resident(OpenModel& m) {
+    if (m.file->is_resident()) return Status::ok();
+    m.model.reset();  // it points into the weights bound from the mapping
+    LOCUS_TRY(m.file->make_resident());
+    auto w = bind_weights(*m.file, m.spec);
+    if (!w) return w.status();
+    m.weights = std::move(*w);
+    m.model = std::make_unique<LlamaModel>(m.spec, m.weights, m.sparsity);
+    return Status::ok();
 }
 
 Expected<DecodeResult> greedy_decode(OpenModel& m, const GpuOptions* gpu, const DecodeOptions& o) {

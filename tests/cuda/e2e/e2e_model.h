@@ -24,8 +24,12 @@ struct OpenModel {
     std::unique_ptr<LlamaModel> model;
 };
 
-// mode: the sparse mode to use (Predictor takes the file's threshold).
-Expected<std::unique_ptr<OpenModel>> open_model(const std::string& path, SparseMode mode);
+// mode: the sparse mode to use (Predictor takes the file's threshold). resident: the weights are copied into
+// huge-page memory first, as the Engine does by default (EngineOptions::resident); else they are read from the
+// file mapping (4 KiB pages, a page fault at the first touch of each).
+Expected<std::unique_ptr<OpenModel>> open_model(const std::string& path, SparseMode mode, bool resident = true);
+// Moves an open model's weights into huge-page memory and binds them again (for A/B runs against the mapping).
+Status make_model_resident(OpenModel& m);
 
 struct DecodeResult {
     std::vector<int32_t> tokens;             // greedy tokens after the prompt

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "cuda/gpu_runner.h"
 #include "e2e_model.h"
 #include "sparse/footprint.h"
@@ -350,8 +351,23 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         }
         run1(m, model, config_name, g);
     };
+    // LOCUS_E2E_RESIDENT: 1 (default) weights in huge-page memory, as the Engine loads them; 0 read from the
+    // file mapping; ab: the sparse model's hybrid budgets from the mapping first, then resident.
+    const char* res_env = std::getenv("LOCUS_E2E_RESIDENT");
+    const std::string res_mode = res_env ? res_env : "1";
+    std::printf("weights: %s\n", res_mode == "0" ? "read from the file mapping" : res_mode == "ab" ?
+                "sparse hybrid budgets from the file mapping, then resident (huge pages)" : "resident (huge pages)");
+    {  // the cost of one empty dispatch of the thread pool (a sparse FFN step makes three or four per layer)
+        ThreadPool pool(threads);
+        for (int i = 0; i < 1000; ++i) pool.run([](int, int) {});
+        const auto t0 = std::chrono::steady_clock::now();
+        constexpr int kRuns = 20000;
+        for (int i = 0; i < kRuns; ++i) pool.run([](int, int) {});
+        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("thread pool: %.2f us per empty dispatch (%d threads)\n", us / kRuns, threads);
+    }
     if (dense != "-") {
-        auto m = open_model(dense, SparseMode::Off);
+        auto m = open_model(dense, SparseMode::Off, res_mode != "0");
         if (!m) {
             std::printf("error: %s\n", m.error().c_str());
             return 1;
@@ -369,10 +385,25 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         }
     }
     if (sparse != "-") {
-        auto m = open_model(sparse, SparseMode::Predictor);
+        auto m = open_model(sparse, SparseMode::Predictor, res_mode == "1");
         if (!m) {
             std::printf("error: %s\n", m.error().c_str());
             return 1;
+        }
+        if (res_mode == "ab") {
+            for (double gib : budgets) {
+                GpuOptions g;
+                g.vram_budget_gib = gib;
+                g.max_tokens = o.max_tokens;
+                g.n_ctx = o.n_ctx;
+                g.verbose = false;
+                g.disable_gpu_index = true;
+                run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, weights from the file mapping", &g);
+            }
+            if (Status st = make_model_resident(**m); !st) {
+                std::printf("error: %s\n", st.message().c_str());
+                return 1;
+            }
         }
         for (int th : thread_counts) {
             o.n_threads = th;
