@@ -25,6 +25,7 @@ struct ForwardScratch {
     AlignedBuffer<float> pred_h, pred;
     std::vector<uint8_t> mask;
     std::vector<int32_t> neurons, nz_neurons;
+    std::vector<int64_t> slice_count;  // single-token predictor mode: neurons listed per slice of n_ff
     AlignedBuffer<float> h_compact, nz_coef;
     AlignedBuffer<float> down_buf;  // per thread: one dequantised row slice (prefill down projection)
     // When set, every forward pass adds which FFN neurons fired (non-zero activation) per token.
@@ -41,6 +42,7 @@ struct ForwardScratch {
         int64_t tokens = 0;
         // The sparse FFN's stages (zero for the dense FFN): which neurons (predictor products and threshold),
         // the row-sparse up/gate dots, and the column-sparse down projection: wall time and weight bytes each.
+        // One token in predictor mode: the threshold test runs inside the rows stage (one parallel pass).
         struct Stage {
             double ms = 0;
             uint64_t bytes = 0;

@@ -32,6 +32,8 @@ private:
     };
     void sparse_hidden(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s,
                        const Subset& sub) const;
+    void select_and_rows(const LayerWeights& L, int64_t layer, ThreadPool& pool, ForwardScratch& s,
+                         const float* scores, const uint8_t* allowed) const;
     void count_predictions(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool,
                            ForwardScratch& s) const;
     void sparse_down(const LayerWeights& L, int64_t layer, int64_t n_tok, ThreadPool& pool, ForwardScratch& s) const;

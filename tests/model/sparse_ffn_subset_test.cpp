@@ -36,7 +36,7 @@ Layer make_layer(DType t, int64_t E, int64_t F, int64_t r, uint32_t seed) {
     return L;
 }
 
-constexpr int64_t E = 256, F = 203, R = 64;
+constexpr int64_t E = 256, F = 1203, R = 64;  // F: above two of the single-token selection's slices of 512
 
 ModelSpec make_spec() {
     ModelSpec spec;
