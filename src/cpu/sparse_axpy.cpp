@@ -78,7 +78,10 @@ void axpy_token_columns(const Matrix& D, const int32_t* idx, const float* coef, 
     const size_t off = row_bytes(tt, c0), slice = row_bytes(tt, c1 - c0);
     // Spread L1 prefetching measured slower than none here (the slices are long enough for the hardware
     // prefetcher on Sapphire Rapids); where burst_l2 is the style, the next group's slices go to L2 up front.
-    const bool burst = weight_prefetch_style() == PrefetchStyle::burst_l2;
+    // Slices under 1 KiB (16 threads splitting a 70B row of Q4_0: 288 bytes) are too short for the hardware
+    // prefetcher on Intel too: burst there made the hybrid's down stage 7-12% faster on the device's Xeon
+    // (bench/RESULTS.md, 2026-12-06).
+    const bool burst = weight_prefetch_style() == PrefetchStyle::burst_l2 || slice < 1024;
     const uint8_t* rows[kAxpyRows];
     for (int64_t j = 0; j < n; j += kAxpyRows) {
         const int k = int(std::min<int64_t>(kAxpyRows, n - j));

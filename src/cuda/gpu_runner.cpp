@@ -50,6 +50,12 @@ Sizes buffer_sizes(const ModelSpec& s, int64_t T, int64_t n_ctx, int64_t max_hot
     return z;
 }
 
+// The int8 copy of a matvec's x (MatvecArgs::xq): for up to this many tokens (the matvec range) and columns.
+int64_t xq_tokens(int64_t max_tokens) { return std::min<int64_t>(max_tokens, kGemmMinTokens); }
+int64_t xq_cols(const ModelSpec& s, int64_t max_rank) {
+    return std::max({s.n_embd, s.q_dim(), (s.n_ff + 31) / 32 * 32, max_rank});
+}
+
 }  // namespace
 
 uint64_t runner_scratch_bytes(const ModelSpec& spec, int64_t max_tokens, int64_t n_ctx, int64_t max_hot,
@@ -57,7 +63,7 @@ uint64_t runner_scratch_bytes(const ModelSpec& spec, int64_t max_tokens, int64_t
     const Sizes z = buffer_sizes(spec, max_tokens, n_ctx, max_hot, max_rank, true);
     uint64_t n = 0;
     for (int64_t v : z.f) n += uint64_t(v) * 4;
-    return n + (uint64_t(max_hot) + 64) * 4;
+    return n + (uint64_t(max_hot) + 64) * 4 + matvec_x_scratch_bytes(xq_cols(spec, max_rank), int(xq_tokens(max_tokens)));
 }
 
 GpuRunner::~GpuRunner() {
@@ -107,6 +113,12 @@ Expected<std::unique_ptr<GpuRunner>> GpuRunner::create(const GpuModel& m, const 
         if (z.f[i]) LOCUS_TRY(b->fill_bytes(0, r->stream_.get()));  // padding columns of the FFN must read zero
         r->f_[size_t(i)] = std::move(*b);
     }
+    r->xq_tokens_ = xq_tokens(T);
+    r->xq_cols_ = xq_cols(spec, max_rank);
+    if (auto b = DeviceBuffer::create(matvec_x_scratch_bytes(r->xq_cols_, int(r->xq_tokens_))); b)
+        r->xq_ = std::move(*b);
+    else
+        return Status::error("GPU work buffers (int8 activations): " + b.error());
     for (auto [dst, n] : {std::pair{&r->idx_, std::max<int64_t>(max_hot, 1)}, {&r->count_, 1}, {&r->pos_, 2 * T}}) {
         auto b = DeviceBuffer::create(size_t(n) * 4);
         if (!b) return b.status();
@@ -124,6 +136,7 @@ Expected<std::unique_ptr<GpuRunner>> GpuRunner::create(const GpuModel& m, const 
     if (!h) return h.status();
     r->blas_ = std::move(*h);
     if (const char* g = std::getenv("LOCUS_CUDA_GRAPHS")) r->graphs_on_ = std::string(g) != "0";
+    if (const char* q = std::getenv("LOCUS_MATVEC_INT8")) r->int8_off_ = std::string(q) == "0";
     LOCUS_TRY(r->stream_.synchronize());
     return r;
 }
@@ -168,6 +181,7 @@ Status GpuRunner::linear(const DeviceMatrix& w, const float* x, int64_t x_stride
     a.n_tokens = int(T);
     a.n_out = w.rows;
     a.accumulate = accumulate;
+    a.xq = int8_scratch(w.cols, T);
     return matvec(a, s);
 }
 
@@ -434,6 +448,7 @@ Status GpuRunner::predictor_dev(const GpuLayer& g, int T) {
     pa.n_tokens = T;
     pa.hidden = buf(B_PRED_H);
     pa.logits = buf(B_PRED_L);
+    pa.xq = int8_scratch(std::max(g.fc1.cols, g.fc2.cols), T);
     return predictor_eval(pa, stream_.get());
 }
 

@@ -111,6 +111,10 @@ private:
     uint16_t* kcache(int seq, int64_t l) const;
     uint16_t* vcache(int seq, int64_t l) const;
     float* buf(int i) const { return f_[size_t(i)].as<float>(); }
+    // MatvecArgs::xq for a product of this size, or null (F32 kernel) when it exceeds the scratch.
+    int8_t* int8_scratch(int64_t cols, int64_t T) const {
+        return T <= xq_tokens_ && cols <= xq_cols_ && !int8_off_ ? xq_.as<int8_t>() : nullptr;
+    }
 
     const GpuModel& m_;
     const ModelSpec& spec_;
@@ -121,7 +125,10 @@ private:
     Event ev_start_, ev_logits_, ev_done_;
     std::vector<DeviceBuffer> kv_;  // per layer (empty when its attention is not on the GPU)
     std::vector<DeviceBuffer> f_;   // float work buffers, indexed by the enum in gpu_runner.cpp
-    DeviceBuffer idx_, count_, pos_;  // pos_: the pass's positions, then its sequences (2 x T int32)
+    DeviceBuffer idx_, count_, pos_;
+    DeviceBuffer xq_;  // int8 activations of the matvec in flight (the stream orders its users)
+    int64_t xq_tokens_ = 0, xq_cols_ = 0;
+    bool int8_off_ = false;  // LOCUS_MATVEC_INT8=0: Q4_0 products on F32 activations (A/B runs)  // pos_: the pass's positions, then its sequences (2 x T int32)
     PinnedBuffer p_in_, p_out_, p_cur_, p_x_, p_logits_, p_y_, p_pos_, p_yc_, p_head_;
     int64_t resident_nkv_ = 0;  // grid bound of attention in the resident pass under way
     int resident_T_ = 0;

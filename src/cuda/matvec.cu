@@ -109,6 +109,7 @@ Status matvec(const MatvecArgs& in, cudaStream_t stream) {
         return Status::error("matvec: x must be 16-byte aligned with a stride that is a multiple of 4 floats");
     if (a.y_stride < a.n_out && a.n_tokens > 1) return Status::error("matvec: y_stride smaller than the output");
     if (a.n_out > (int64_t(1) << 31) - 64) return Status::error("matvec: too many rows");
+    if (matvec_int8_applies(a)) return matvec_q4_0_int8(a, stream);
     return dispatch_weight_type(a.w.type, "matvec", [&](auto dec) -> Status {
         using T = decltype(dec);
         // Tokens in groups of 8, 4, 2, 1: each group reads the weights once.

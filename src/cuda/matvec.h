@@ -3,6 +3,9 @@
 // x and y are F32; weights are dequantised in registers and multiplied with the F32 activations (no
 // activation quantisation), accumulating in F32. One warp computes two rows; each lane reads consecutive
 // chunks of the rows so the warp's loads are contiguous.
+// Q4_0 with a scratch buffer for x (MatvecArgs::xq, cols a multiple of 64): x is quantised to int8 per block of
+// 32 first, as the CPU's Q4_0 dots do, and the products run on dp4a (matvec_int8.cu): about one instruction per
+// weight instead of four.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -29,7 +32,15 @@ struct MatvecArgs {
     // separate add would give) instead of storing it.
     bool relu = false;
     bool accumulate = false;
+    // Optional device scratch of matvec_x_scratch_bytes(w.cols, n_tokens) bytes, 16-byte aligned: Q4_0 weights
+    // then take the int8-activation kernel (see above). Null: the F32 kernel for every type.
+    int8_t* xq = nullptr;
 };
+
+size_t matvec_x_scratch_bytes(int64_t cols, int n_tokens);
+// Whether matvec() takes the int8-activation kernel for these arguments.
+bool matvec_int8_applies(const MatvecArgs& a);
+Status matvec_q4_0_int8(const MatvecArgs& a, cudaStream_t stream);  // matvec()'s Q4_0 path; use matvec()
 
 Status matvec(const MatvecArgs& a, cudaStream_t stream);
 

@@ -15,6 +15,7 @@ Status predictor_eval(const PredictorArgs& a, cudaStream_t stream) {
     m1.y_stride = a.fc1.rows;
     m1.n_tokens = a.n_tokens;
     m1.relu = true;  // ReLU(fc1 . x) in the product's epilogue: one launch fewer
+    m1.xq = a.xq;
     LOCUS_TRY(matvec(m1, stream));
     MatvecArgs m2;
     m2.w = a.fc2;
@@ -23,6 +24,7 @@ Status predictor_eval(const PredictorArgs& a, cudaStream_t stream) {
     m2.y = a.logits;
     m2.y_stride = a.fc2.rows;
     m2.n_tokens = a.n_tokens;
+    m2.xq = a.xq;  // fc1's quantised x is no longer read (same stream)
     return matvec(m2, stream);
 }
 

@@ -14,6 +14,7 @@ struct PredictorArgs {
     int n_tokens = 1;
     float* hidden = nullptr;   // scratch: n_tokens x fc1.rows (fc1.rows % 4 == 0, as fc2.cols % 32 == 0 requires)
     float* logits = nullptr;   // n_tokens x fc2.rows
+    int8_t* xq = nullptr;      // optional: MatvecArgs::xq for both products (Q4_0 on int8 activations)
 };
 
 Status predictor_eval(const PredictorArgs& a, cudaStream_t stream);

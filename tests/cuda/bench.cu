@@ -75,7 +75,8 @@ std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t cols) {
     return w;
 }
 
-Status bench_matvec(DType t, int64_t rows, int64_t cols, size_t l2_bytes, std::vector<BenchRow>& out) {
+Status bench_matvec(DType t, int64_t rows, int64_t cols, size_t l2_bytes, std::vector<BenchRow>& out,
+                    bool int8 = false) {
     const std::vector<uint8_t> host = random_weights(t, rows, cols);
     const size_t bytes = host.size();
     const int copies = int(std::max<size_t>(2, (3 * l2_bytes) / bytes + 1));
@@ -90,14 +91,22 @@ Status bench_matvec(DType t, int64_t rows, int64_t cols, size_t l2_bytes, std::v
     auto y = cuda::DeviceBuffer::create(size_t(rows) * 4);
     if (!y) return y.status();
     const size_t rb = row_bytes(t, cols);
+    auto xq = cuda::DeviceBuffer::create(cuda::matvec_x_scratch_bytes(cols, 1));
+    if (!xq) return xq.status();
     auto ms = time_median(
         [&](int i) {
-            const cuda::DeviceMatrix m{t, rows, cols, rb, w[size_t(i % copies)].as<uint8_t>()};
-            return cuda::matvec(m, x->as<float>(), y->as<float>(), nullptr);
+            cuda::MatvecArgs a;
+            a.w = cuda::DeviceMatrix{t, rows, cols, rb, w[size_t(i % copies)].as<uint8_t>()};
+            a.x = x->as<float>();
+            a.x_stride = cols;
+            a.y = y->as<float>();
+            a.y_stride = rows;
+            a.xq = int8 ? xq->as<int8_t>() : nullptr;  // int8: x quantised in the same timing
+            return cuda::matvec(a, nullptr);
         },
         21, 10);
     if (!ms) return ms.status();
-    out.push_back({std::string("matvec ") + dtype_name(t) + " " + shape_str(cols, rows) + " (" +
+    out.push_back({std::string("matvec ") + dtype_name(t) + (int8 ? " int8 x " : " ") + shape_str(cols, rows) + " (" +
                        std::to_string(copies) + " copies)",
                    *ms * 1e3, double(bytes) / (*ms * 1e-3) / 1e9});
     return Status::ok();
@@ -206,6 +215,13 @@ void run_benchmarks() {
                       M{DType::F16, 4096, 11008}, M{DType::Q4_K, 4096, 11008}, M{DType::Q6_K, 4096, 11008}}) {
         if (Status s = bench_matvec(m.t, m.rows, m.cols, l2, rows_out); !s)
             std::printf("bench matvec %s: %s\n", dtype_name(m.t), s.message().c_str());
+    }
+    for (const M m : {M{DType::Q4_0, 4096, 11008}, M{DType::Q4_0, 8192, 28672}, M{DType::Q4_0, 8192, 10240},
+                      M{DType::Q4_0, 2048, 28672}}) {
+        if (Status s = bench_matvec(m.t, m.rows, m.cols, l2, rows_out, false); !s)
+            std::printf("bench matvec: %s\n", s.message().c_str());
+        if (Status s = bench_matvec(m.t, m.rows, m.cols, l2, rows_out, true); !s)
+            std::printf("bench matvec int8: %s\n", s.message().c_str());
     }
     for (DType t : {DType::F16, DType::Q4_0}) {
         if (Status s = bench_axpy(t, 11008, 4096, 11008 / 4, rows_out); !s)

@@ -75,6 +75,95 @@ void check_matvec(DType t, int64_t rows, int64_t cols, int n_tokens) {
     record("matvec", type, shape, rel_l2(y->data(), ref.data(), ref.size()), 1e-5);
 }
 
+// Q4_0 on int8 activations (MatvecArgs::xq): against its scalar twin here (x quantised per block of 32 as the
+// kernel does, products of the integer values in double: only the float summation order differs), and against
+// the F32 reference within the error of 8-bit activations. Row-sparse lists, the device count and the
+// epilogues go through the same kernel.
+void check_matvec_int8(int64_t rows, int64_t cols, int n_tokens, bool sparse, bool relu, bool accumulate) {
+    const std::string kernel = std::string("matvec int8") + (sparse ? " rows" : "") + (relu ? " relu" : "") +
+                               (accumulate ? " accumulate" : "");
+    const std::string type = "q4_0", shape = shape_str(rows, cols) + " t" + std::to_string(n_tokens);
+    const HostMatrix m = make_matrix(DType::Q4_0, rows, cols);
+    const std::vector<float> x = randn(size_t(n_tokens * cols));
+    const std::vector<float> y0 = randn(size_t(n_tokens * rows), 3.0f);
+    std::vector<int32_t> idx;
+    int64_t n_out = rows, n_count = rows;
+    if (sparse) {  // every third row, backwards; the device count stops short of the list
+        for (int64_t r = rows - 1; r >= 0; r -= 3) idx.push_back(int32_t(r));
+        n_out = int64_t(idx.size());
+        n_count = n_out - 5;
+    }
+    auto dw = to_device(m.bytes);
+    GT_TRY(dw, kernel, type, shape);
+    auto dx = to_device(x);
+    GT_TRY(dx, kernel, type, shape);
+    auto dy = accumulate ? to_device(y0) : poisoned(size_t(n_tokens * n_out) * 4);
+    GT_TRY(dy, kernel, type, shape);
+    auto dq = cuda::DeviceBuffer::create(cuda::matvec_x_scratch_bytes(cols, n_tokens));
+    GT_TRY(dq, kernel, type, shape);
+    auto di = to_device(sparse ? idx : std::vector<int32_t>{0});
+    GT_TRY(di, kernel, type, shape);
+    auto dc = to_device(std::vector<int32_t>{int32_t(n_count)});
+    GT_TRY(dc, kernel, type, shape);
+    cuda::MatvecArgs a;
+    a.w = device_view(m, *dw);
+    a.x = dx->as<float>();
+    a.x_stride = cols;
+    a.y = dy->as<float>();
+    a.y_stride = n_out;
+    a.n_tokens = n_tokens;
+    a.relu = relu;
+    a.accumulate = accumulate;
+    a.xq = dq->as<int8_t>();
+    if (sparse) {
+        a.idx = di->as<int32_t>();
+        a.n_out = n_out;
+        a.d_count = dc->as<int32_t>();
+    }
+    if (!cuda::matvec_int8_applies(a)) {
+        record(kernel, type, shape, 1.0, 0.0, "the int8 kernel does not apply to these arguments");
+        return;
+    }
+    GT_TRY(cuda::matvec(a, nullptr), kernel, type, shape);
+    auto y = to_host<float>(*dy, size_t(n_tokens * n_out));
+    GT_TRY(y, kernel, type, shape);
+    // The twin: x quantised as quantize_x_q8 does (d = amax / 127, q = round-half-even(x / d)).
+    const int64_t nb = cols / 32;
+    std::vector<double> xq(size_t(n_tokens * cols));
+    for (int t = 0; t < n_tokens; ++t)
+        for (int64_t b = 0; b < nb; ++b) {
+            const float* xb = &x[size_t(t * cols + b * 32)];
+            float amax = 0;
+            for (int e = 0; e < 32; ++e) amax = std::max(amax, std::fabs(xb[e]));
+            const float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+            for (int e = 0; e < 32; ++e) xq[size_t(t * cols + b * 32 + e)] = double(std::nearbyint(xb[e] * id)) * d;
+        }
+    std::vector<double> twin(size_t(n_tokens * n_out)), ref(twin.size());
+    std::vector<float> got(twin.size());
+    int64_t changed = 0, checked = 0;
+    for (int t = 0; t < n_tokens; ++t)
+        for (int64_t j = 0; j < n_out; ++j) {
+            const size_t o = size_t(t * n_out + j);
+            const int64_t r = sparse ? idx[size_t(j)] : j;
+            if (j >= n_count) {  // past the device count: y must be as it was (y0, or the NaN poison)
+                const float v = (*y)[o];
+                changed += accumulate ? (v != y0[o]) : !std::isnan(v);
+                continue;
+            }
+            double dq2 = 0;
+            for (int64_t c = 0; c < cols; ++c) dq2 += double(m.deq[size_t(r * cols + c)]) * xq[size_t(t * cols + c)];
+            const double df = dot_ref(&m.deq[size_t(r * cols)], &x[size_t(t * cols)], cols);
+            const double base = accumulate ? y0[o] : 0.0;
+            twin[size_t(checked)] = relu ? std::max(dq2, 0.0) : dq2 + base;
+            ref[size_t(checked)] = relu ? std::max(df, 0.0) : df + base;
+            got[size_t(checked)] = (*y)[o];
+            ++checked;
+        }
+    const double err_twin = changed ? INFINITY : rel_l2(got.data(), twin.data(), size_t(checked));
+    record(kernel + " (twin)", type, shape, err_twin, 1e-5, changed ? "wrote past the device count" : "");
+    record(kernel + " (vs F32 x)", type, shape, rel_l2(got.data(), ref.data(), size_t(checked)), 2e-2);
+}
+
 // The matvec epilogues: relu (y = max(0, W x)) and accumulate (y += W x over a random y).
 void check_matvec_epilogue(DType t, int64_t rows, int64_t cols, int n_tokens, bool relu) {
     const std::string kernel = relu ? "matvec relu" : "matvec accumulate";
@@ -331,6 +420,14 @@ void test_weight_kernels() {
     }
     for (DType t : {DType::F16, DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K})
         check_prefill(t, 1000, 1280, 37);
+    // Q4_0 on int8 activations: pairs of blocks per lane, segments of 32 pairs (4096 columns: 2 segments;
+    // 64 * 37: a segment of 5 pairs after one of 32, rows only 4-byte aligned), tokens 1 to 11, rows odd.
+    for (int64_t cols : {int64_t(4096), int64_t(64 * 37), int64_t(64)})
+        for (int nt : {1, 2, 7, 11}) check_matvec_int8(1027, cols, nt, false, false, false);
+    check_matvec_int8(1027, 4096, 3, true, false, false);
+    check_matvec_int8(1027, 64 * 37, 5, true, false, true);
+    check_matvec_int8(1027, 4096, 3, false, true, false);
+    check_matvec_int8(1027, 64 * 37, 9, false, false, true);
     for (DType t : kTypes) {
         const int64_t c_small = type_traits(t).block_size == 256 ? 256 * 5 : 32 * 37;
         check_matvec_epilogue(t, 1027, c_small, 3, true);

@@ -360,11 +360,20 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
         out.push_back(b);
     };
+    // LOCUS_E2E_INT8_AB=1 / sparse / dense: each GPU configuration also with Q4_0 products on F32 activations
+    // (LOCUS_MATVEC_INT8=0), run first.
+    const char* i8 = std::getenv("LOCUS_E2E_INT8_AB");
+    const std::string int8_ab = i8 ? i8 : "0";
     auto run = [&](OpenModel& m, const std::string& model, const std::string& config_name, const GpuOptions* g) {
         if (g && (graphs_ab == "1" || graphs_ab == model)) {  // the runner reads LOCUS_CUDA_GRAPHS at its creation
             setenv("LOCUS_CUDA_GRAPHS", "0", 1);
             run1(m, model, config_name + ", no graphs", g);
             setenv("LOCUS_CUDA_GRAPHS", "1", 1);
+        }
+        if (g && (int8_ab == "1" || int8_ab == model)) {  // read at the runner's creation too
+            setenv("LOCUS_MATVEC_INT8", "0", 1);
+            run1(m, model, config_name + ", Q4_0 products on F32 x", g);
+            unsetenv("LOCUS_MATVEC_INT8");
         }
         run1(m, model, config_name, g);
     };
