@@ -70,7 +70,7 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_q4_0_int8_kernel(
     const uint8_t* __restrict__ w, size_t row_bytes, int nb, bool vec16, const int32_t* __restrict__ idx,
     int64_t n_out, const int32_t* __restrict__ d_count, const int8_t* __restrict__ xq,
     const float2* __restrict__ xs, float* __restrict__ y, int64_t y_stride, bool relu, bool accumulate) {
-    __shared__ uint32_t stage[kWarps][kRows][kSegPairs * kPairWords];
+    __shared__ __align__(16) uint32_t stage[kWarps][kRows][kSegPairs * kPairWords];  // 16-byte stores into it
     const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
     const int64_t j0 = (int64_t(blockIdx.x) * kWarps + wid) * kRows;
     if (d_count) n_out = min(n_out, int64_t(*d_count));
