@@ -235,6 +235,7 @@ public:
     Status run_resident(const Batch& batch, ThreadPool& pool, ForwardScratch& s, float* logits) override;
 
     std::string report() const;
+    void reset_report() { st_ = {}; }
 
 private:
     GpuBackend& b_;
@@ -411,6 +412,10 @@ Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_
 std::string gpu_timing_report(const ForwardHooks& h) {
     const auto* g = dynamic_cast<const GpuHooks*>(&h);
     return g ? g->report() : std::string();
+}
+
+void gpu_timing_reset(ForwardHooks& h) {
+    if (auto* g = dynamic_cast<GpuHooks*>(&h)) g->reset_report();
 }
 
 }  // namespace locus

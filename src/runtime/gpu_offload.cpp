@@ -26,6 +26,7 @@ double gpu_ffn_fraction(const GpuBackend&) { return 0.0; }
 double gpu_ffn_bytes_per_token(const GpuBackend&) { return 0.0; }
 Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend&, int64_t, int, int64_t) { return no_cuda(); }
 std::string gpu_timing_report(const ForwardHooks&) { return {}; }
+void gpu_timing_reset(ForwardHooks&) {}
 
 }  // namespace locus
 #endif

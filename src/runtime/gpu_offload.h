@@ -64,5 +64,8 @@ Expected<std::unique_ptr<ForwardHooks>> make_gpu_hooks(GpuBackend& b, int64_t n_
 // Hybrid steps so far: time of the GPU and CPU halves of the FFN, the wait, and their overlap (empty when the
 // hooks ran no hybrid step).
 std::string gpu_timing_report(const ForwardHooks& h);
+// Starts that report afresh (e.g. after the prompt, so the first pass, which captures the CUDA graphs, does not
+// weigh in the decode's figures).
+void gpu_timing_reset(ForwardHooks& h);
 
 }  // namespace locus

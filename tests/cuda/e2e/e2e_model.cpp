@@ -89,6 +89,7 @@ Expected<DecodeResult> greedy_decode(OpenModel& m, const GpuOptions* gpu, const 
         }
     }
     s.ffn_stats = {};
+    if (hooks) gpu_timing_reset(*hooks);  // the decode's steps only: the prompt's pass captured the CUDA graphs
     const auto t0 = clock::now();
     for (int i = 0; i < o.n_gen; ++i) {
         const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
