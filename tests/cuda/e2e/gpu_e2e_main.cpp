@@ -6,6 +6,10 @@
 //       decode tokens/s for CPU-only, -ngl filling each budget, full GPU, CPU sparse and hybrid per budget, each
 //       next to its bandwidth bound (bandwidths measured in the same run). LOCUS_E2E_GRAPHS_AB=1: every GPU
 //       configuration first without CUDA graphs (LOCUS_CUDA_GRAPHS=0), then with them (=sparse: the sparse model's only).
+//       LOCUS_E2E_INT8_AB likewise with Q4_0 products on F32 activations (LOCUS_MATVEC_INT8=0) first.
+//       LOCUS_E2E_RESIDENT=0: weights read from the file mapping (default: in huge pages, as the Engine loads
+//       them); =ab: the sparse model's hybrid budgets from the mapping first. LOCUS_E2E_THREADS=16,12: each
+//       configuration at these thread counts. LOCUS_E2E_METHODS=1: the planner's baselines too.
 // Exit code 0 only if every check passed. Without a GPU: 77.
 #include <cuda_runtime.h>
 #include <sys/mman.h>
@@ -260,8 +264,9 @@ double hbm_bandwidth() {
 }
 
 // Host read rate as the weights see it: a 4 GiB buffer in huge-page memory (as gguf::File::make_resident
-// allocates them), read by the threads of one pool, best of five passes. (A plain std::vector read by fresh
-// threads measured 68-84 GB/s on a host where dense decode itself read 114 GB/s: 4 KiB pages.)
+// allocates them), read by the threads of one pool, best of five passes. Still an underestimate on the device
+// machine (77-91 GB/s where dense CPU decode read 103 GB/s; the plain std::vector read by fresh threads it
+// replaced gave 68-84 where decode read 114): bound shares of CPU-heavy rows come out too kind.
 double host_bandwidth(int threads) {
     constexpr size_t kHuge = size_t(2) << 20;
     const size_t bytes = size_t(4) << 30, n = bytes / 8;
