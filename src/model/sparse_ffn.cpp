@@ -190,10 +190,15 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
     size_t xg_bytes = 0, xu_bytes = 0;
     const uint8_t* xg = nullptr;
     const uint8_t* xu = nullptr;
-    if (gated && !gate_pre)
-        xg = s.act.convert(kSlotGate, type_traits(L.ffn_gate.type).vec_dot_type, s.cur.data(), E, T, E, pool, &xg_bytes);
-    if (!up_pre)
-        xu = s.act.convert(kSlotUp, type_traits(L.ffn_up.type).vec_dot_type, s.cur.data(), E, T, E, pool, &xu_bytes);
+    const DType gate_x = gated ? type_traits(L.ffn_gate.type).vec_dot_type : DType::F32;
+    const DType up_x = type_traits(L.ffn_up.type).vec_dot_type;
+    if (gated && !gate_pre) xg = s.act.convert(kSlotGate, gate_x, s.cur.data(), E, T, E, pool, &xg_bytes);
+    if (!up_pre && xg && gate_x == up_x) {  // the same conversion: once
+        xu = xg;
+        xu_bytes = xg_bytes;
+    } else if (!up_pre) {
+        xu = s.act.convert(kSlotUp, up_x, s.cur.data(), E, T, E, pool, &xu_bytes);
+    }
 
     if (T == 1) {
         s.h_compact.resize(std::max<int64_t>(N, 1));
@@ -266,10 +271,13 @@ void SparseFfn::select_and_rows(const LayerWeights& L, int64_t l, ThreadPool& po
     args.up = &L.ffn_up;
     args.up_bias = L.ffn_up_b.empty() ? nullptr : L.ffn_up_b.data();
     size_t row_bytes = 0;
-    if (gated)
-        args.x_gate = s.act.convert(kSlotGate, type_traits(L.ffn_gate.type).vec_dot_type, s.cur.data(), E, 1, E, pool,
-                                    &row_bytes);
-    args.x_up = s.act.convert(kSlotUp, type_traits(L.ffn_up.type).vec_dot_type, s.cur.data(), E, 1, E, pool, &row_bytes);
+    const DType up_x = type_traits(L.ffn_up.type).vec_dot_type;
+    if (gated) {
+        const DType gate_x = type_traits(L.ffn_gate.type).vec_dot_type;
+        args.x_gate = s.act.convert(kSlotGate, gate_x, s.cur.data(), E, 1, E, pool, &row_bytes);
+        if (gate_x == up_x) args.x_up = args.x_gate;  // the same conversion: once (a few us on the critical path)
+    }
+    if (!args.x_up) args.x_up = s.act.convert(kSlotUp, up_x, s.cur.data(), E, 1, E, pool, &row_bytes);
 
     const float thr = sparsity_.threshold;
     const int64_t n_slices = (F + kSelectSlice - 1) / kSelectSlice;
