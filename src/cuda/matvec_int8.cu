@@ -1,7 +1,8 @@
 // Q4_0 matvec with 8-bit activations (the ggml/CPU scheme for Q4_0 dots): x is first quantised per block of
-// 32 to int8 with one scale (quantise_x_q8), then each product of a weight block and an x block is eight dp4a
+// 32 to int8 with one scale (quantize_x_q8), then each product of a weight block and an x block is eight dp4a
 // instructions and one scaled add. The F32 kernel of matvec.cu spends about four instructions per weight
-// (decode, convert, FMA) and is issue-bound at 44% of the copy rate; this one spends about one.
+// (decode, convert, FMA) and reaches 44% of the copy rate, about what the SMs can issue at that count; this one
+// spends about one. On the 70B hybrid (H100) it made decode 11.6% faster (bench/RESULTS.md, 2026-12-06).
 //
 // Q4_0 blocks are 18 bytes, so a row holds no 16-byte aligned block. A warp copies 32 block pairs (1152
 // contiguous bytes per row, 16-byte loads) into shared memory; lane i then reads pair i as nine 32-bit words
