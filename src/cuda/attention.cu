@@ -3,23 +3,13 @@
 #include <cuda_fp16.h>
 
 #include "cuda/check.h"
+#include "cuda/warp.cuh"
 
 namespace locus::cuda {
 namespace {
 
 constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
-    return v;
-}
-__device__ __forceinline__ float warp_max(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xFFFFFFFFu, v, o));
-    return v;
-}
 
 // Scratch layout per (token, head): n_split partial outputs of head_dim floats, then n_split maxima, then
 // n_split sums.

@@ -5,6 +5,7 @@
 #include "cuda/activation.cuh"
 #include "cuda/check.h"
 #include "cuda/dispatch.cuh"
+#include "cuda/warp.cuh"
 #include "cuda/weights_check.h"
 
 namespace locus::cuda {
@@ -29,12 +30,6 @@ struct Params {
     FfnActivation act;
     FfnMode mode;
 };
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
-    return v;
-}
 
 // acc += s * (q . x) - m * sum(x): the same operation order as matvec_kernel.
 template <class T, int G>

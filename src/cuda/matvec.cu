@@ -5,6 +5,7 @@
 
 #include "cuda/check.h"
 #include "cuda/dispatch.cuh"
+#include "cuda/matvec_common.cuh"
 #include "cuda/weights_check.h"
 
 namespace locus::cuda {
@@ -12,12 +13,6 @@ namespace {
 
 constexpr int kRowsPerWarp = 2;  // rows share each x load (halves the L1 traffic of x)
 constexpr int kWarps = 8;        // per block
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
-    return v;
-}
 
 template <class T, int NT>
 __global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __restrict__ w, size_t row_bytes,
@@ -34,11 +29,7 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __re
     if (j0 >= n_out) return;  // whole warp leaves together
 
     const uint8_t* rows[R];
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-        const int64_t j = min(j0 + r, n_out - 1);  // a missing last row re-reads a valid one; not stored
-        rows[r] = w + size_t(idx ? idx[j] : j) * row_bytes;
-    }
+    matvec_rows(w, row_bytes, idx, j0, n_out, rows);
 
     float acc[R][NT];
 #pragma unroll
@@ -71,17 +62,7 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_kernel(const uint8_t* __re
             }
         }
     }
-#pragma unroll
-    for (int r = 0; r < R; ++r)
-#pragma unroll
-        for (int t = 0; t < NT; ++t) {
-            float v = warp_sum(acc[r][t]);
-            if (relu) v = fmaxf(v, 0.0f);
-            if (lane == 0 && j0 + r < n_out) {
-                float& out = y[t * y_stride + j0 + r];
-                out = accumulate ? out + v : v;
-            }
-        }
+    matvec_store(acc, lane, j0, n_out, y, y_stride, relu, accumulate);
 }
 
 template <class T, int NT>
@@ -112,13 +93,7 @@ Status matvec(const MatvecArgs& in, cudaStream_t stream) {
     if (matvec_int8_applies(a)) return matvec_q4_0_int8(a, stream);
     return dispatch_weight_type(a.w.type, "matvec", [&](auto dec) -> Status {
         using T = decltype(dec);
-        // Tokens in groups of 8, 4, 2, 1: each group reads the weights once.
-        int t = 0;
-        for (; t + 8 <= a.n_tokens; t += 8) LOCUS_TRY((launch<T, 8>(a, t, stream)));
-        if (t + 4 <= a.n_tokens) { LOCUS_TRY((launch<T, 4>(a, t, stream))); t += 4; }
-        if (t + 2 <= a.n_tokens) { LOCUS_TRY((launch<T, 2>(a, t, stream))); t += 2; }
-        if (t < a.n_tokens) LOCUS_TRY((launch<T, 1>(a, t, stream)));
-        return Status::ok();
+        return for_token_groups(a.n_tokens, [&](auto nt, int t) { return launch<T, decltype(nt)::value>(a, t, stream); });
     });
 }
 

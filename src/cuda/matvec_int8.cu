@@ -14,6 +14,7 @@
 
 #include "cuda/check.h"
 #include "cuda/matvec.h"
+#include "cuda/matvec_common.cuh"
 
 namespace locus::cuda {
 namespace {
@@ -22,12 +23,6 @@ constexpr int kWarps = 8;        // per thread block
 constexpr int kRows = 2;         // rows per warp: each x load serves both
 constexpr int kPairWords = 9;    // 36 bytes: two Q4_0 blocks
 constexpr int kSegPairs = 32;    // pairs a warp stages at a time (one per lane)
-
-__device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xFFFFFFFFu, v, o);
-    return v;
-}
 
 __device__ __forceinline__ float half_lo(uint32_t w) { return __half2float(__ushort_as_half(uint16_t(w & 0xFFFFu))); }
 __device__ __forceinline__ float half_hi(uint32_t w) { return __half2float(__ushort_as_half(uint16_t(w >> 16))); }
@@ -41,9 +36,7 @@ __global__ void quantize_x_q8(const float* __restrict__ x, int64_t x_stride, int
     if (warp >= int64_t(nb) * n_tok) return;
     const int t = int(warp / nb), b = int(warp % nb);
     const float v = x[t * x_stride + b * 32 + lane];
-    float amax = fabsf(v);
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xFFFFFFFFu, amax, o));
+    const float amax = warp_max(fabsf(v));
     const float d = amax / 127.0f;
     const float id = d > 0.0f ? 1.0f / d : 0.0f;
     const int q = __float2int_rn(v * id);
@@ -78,11 +71,7 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_q4_0_int8_kernel(
     if (j0 >= n_out) return;  // whole warp leaves together
 
     const uint8_t* rows[kRows];
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-        const int64_t j = min(j0 + r, n_out - 1);  // a missing last row re-reads a valid one; not stored
-        rows[r] = w + size_t(idx ? idx[j] : j) * row_bytes;
-    }
+    matvec_rows(w, row_bytes, idx, j0, n_out, rows);
     float acc[kRows][NT];
 #pragma unroll
     for (int r = 0; r < kRows; ++r)
@@ -148,17 +137,7 @@ __global__ void __launch_bounds__(kWarps * 32) matvec_q4_0_int8_kernel(
         }
         __syncwarp();  // the next segment overwrites the stage
     }
-#pragma unroll
-    for (int r = 0; r < kRows; ++r)
-#pragma unroll
-        for (int t = 0; t < NT; ++t) {
-            float v = warp_sum(acc[r][t]);
-            if (relu) v = fmaxf(v, 0.0f);
-            if (lane == 0 && j0 + r < n_out) {
-                float& out = y[t * y_stride + j0 + r];
-                out = accumulate ? out + v : v;
-            }
-        }
+    matvec_store(acc, lane, j0, n_out, y, y_stride, relu, accumulate);
 }
 
 template <int NT>
@@ -193,12 +172,7 @@ Status matvec_q4_0_int8(const MatvecArgs& a, cudaStream_t stream) {
     quantize_x_q8<<<qblocks, 256, 0, stream>>>(a.x, a.x_stride, int(a.w.cols), a.n_tokens, a.xq, xs);
     LOCUS_TRY(launch_status("quantize_x_q8"));
     const bool vec16 = a.w.row_bytes % 16 == 0;
-    int t = 0;
-    for (; t + 8 <= a.n_tokens; t += 8) LOCUS_TRY((launch<8>(a, t, nb, vec16, stream)));
-    if (t + 4 <= a.n_tokens) { LOCUS_TRY((launch<4>(a, t, nb, vec16, stream))); t += 4; }
-    if (t + 2 <= a.n_tokens) { LOCUS_TRY((launch<2>(a, t, nb, vec16, stream))); t += 2; }
-    if (t < a.n_tokens) LOCUS_TRY((launch<1>(a, t, nb, vec16, stream)));
-    return Status::ok();
+    return for_token_groups(a.n_tokens, [&](auto nt, int t) { return launch<decltype(nt)::value>(a, t, nb, vec16, stream); });
 }
 
 }  // namespace locus::cuda
