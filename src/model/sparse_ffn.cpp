@@ -38,6 +38,38 @@ bool prefer_dense_rows(int64_t pairs, int64_t n_tok, int64_t n_ff) {
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+// The row-sparse kernel's arguments for layer L over the T tokens of s.cur: the matrices, up's bias, products
+// already computed (gate_pre / up_pre, null where not), and the input converted to gate's and up's vec_dot
+// types where a product is still to come (once when the two types agree). x_*_bytes: one token's converted row.
+struct RowsInput {
+    SparseRowsArgs args;
+    size_t x_gate_bytes = 0, x_up_bytes = 0;
+};
+
+RowsInput rows_input(const LayerWeights& L, FfnMode mode, const float* gate_pre, const float* up_pre, int64_t T,
+                     int64_t E, ThreadPool& pool, ForwardScratch& s) {
+    const bool gated = mode != FfnMode::seq;
+    RowsInput in;
+    SparseRowsArgs& a = in.args;
+    a.mode = mode;
+    a.gate = gated ? &L.ffn_gate : nullptr;
+    a.up = &L.ffn_up;
+    a.up_bias = L.ffn_up_b.empty() ? nullptr : L.ffn_up_b.data();
+    a.gate_pre = gate_pre;
+    a.up_pre = up_pre;
+    const DType gate_x = gated ? type_traits(L.ffn_gate.type).vec_dot_type : DType::F32;
+    const DType up_x = type_traits(L.ffn_up.type).vec_dot_type;
+    if (gated && !gate_pre)
+        a.x_gate = s.act.convert(kSlotGate, gate_x, s.cur.data(), E, T, E, pool, &in.x_gate_bytes);
+    if (!up_pre && a.x_gate && gate_x == up_x) {  // the same conversion: once (a few us per layer at T = 1)
+        a.x_up = a.x_gate;
+        in.x_up_bytes = in.x_gate_bytes;
+    } else if (!up_pre) {
+        a.x_up = s.act.convert(kSlotUp, up_x, s.cur.data(), E, T, E, pool, &in.x_up_bytes);
+    }
+    return in;
+}
+
 // Adds the time since t0 and the weight bytes read since bytes0 to a stage's statistics.
 class StageTimer {
 public:
@@ -182,30 +214,13 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
         up_pre = s.up.data();
     }
 
-    SparseRowsArgs args;
-    args.mode = mode;
-    args.gate = gated ? &L.ffn_gate : nullptr;
-    args.up = &L.ffn_up;
-    args.up_bias = L.ffn_up_b.empty() ? nullptr : L.ffn_up_b.data();
-    size_t xg_bytes = 0, xu_bytes = 0;
-    const uint8_t* xg = nullptr;
-    const uint8_t* xu = nullptr;
-    const DType gate_x = gated ? type_traits(L.ffn_gate.type).vec_dot_type : DType::F32;
-    const DType up_x = type_traits(L.ffn_up.type).vec_dot_type;
-    if (gated && !gate_pre) xg = s.act.convert(kSlotGate, gate_x, s.cur.data(), E, T, E, pool, &xg_bytes);
-    if (!up_pre && xg && gate_x == up_x) {  // the same conversion: once
-        xu = xg;
-        xu_bytes = xg_bytes;
-    } else if (!up_pre) {
-        xu = s.act.convert(kSlotUp, up_x, s.cur.data(), E, T, E, pool, &xu_bytes);
-    }
+    const RowsInput in = rows_input(L, mode, gate_pre, up_pre, T, E, pool, s);
+    const SparseRowsArgs& args = in.args;
+    const uint8_t* xg = args.x_gate;
+    const uint8_t* xu = args.x_up;
 
     if (T == 1) {
         s.h_compact.resize(std::max<int64_t>(N, 1));
-        args.gate_pre = gate_pre;
-        args.up_pre = up_pre;
-        args.x_gate = xg;
-        args.x_up = xu;
         // Chunks of the list to whichever thread asks next: balanced however the active neurons cluster, and
         // when a thread loses its core for a while. Each neuron's value does not depend on the chunking.
         const int64_t chunk = std::max<int64_t>(16, N / (8 * int64_t(pool.size())));
@@ -242,8 +257,8 @@ void SparseFfn::sparse_hidden(const LayerWeights& L, int64_t l, int64_t T, Threa
                 if (!s.mask[t * F + i]) continue;
                 a.gate_pre = gate_pre ? gate_pre + t * F : nullptr;
                 a.up_pre = up_pre ? up_pre + t * F : nullptr;
-                a.x_gate = xg ? xg + t * xg_bytes : nullptr;
-                a.x_up = xu ? xu + t * xu_bytes : nullptr;
+                a.x_gate = xg ? xg + t * in.x_gate_bytes : nullptr;
+                a.x_up = xu ? xu + t * in.x_up_bytes : nullptr;
                 sparse_ffn_rows(a, &i, 1, s.hidden.data() + t * F + i);
             }
         }
@@ -265,19 +280,7 @@ void SparseFfn::select_and_rows(const LayerWeights& L, int64_t l, ThreadPool& po
     const FfnMode mode = spec_.ffn_mode;
     const bool gated = mode != FfnMode::seq;
     const StageTimer stage{s.ffn_stats, s.ffn_stats.rows};
-    SparseRowsArgs args;
-    args.mode = mode;
-    args.gate = gated ? &L.ffn_gate : nullptr;
-    args.up = &L.ffn_up;
-    args.up_bias = L.ffn_up_b.empty() ? nullptr : L.ffn_up_b.data();
-    size_t row_bytes = 0;
-    const DType up_x = type_traits(L.ffn_up.type).vec_dot_type;
-    if (gated) {
-        const DType gate_x = type_traits(L.ffn_gate.type).vec_dot_type;
-        args.x_gate = s.act.convert(kSlotGate, gate_x, s.cur.data(), E, 1, E, pool, &row_bytes);
-        if (gate_x == up_x) args.x_up = args.x_gate;  // the same conversion: once (a few us on the critical path)
-    }
-    if (!args.x_up) args.x_up = s.act.convert(kSlotUp, up_x, s.cur.data(), E, 1, E, pool, &row_bytes);
+    const SparseRowsArgs args = rows_input(L, mode, nullptr, nullptr, 1, E, pool, s).args;
 
     const float thr = sparsity_.threshold;
     const int64_t n_slices = (F + kSelectSlice - 1) / kSelectSlice;
