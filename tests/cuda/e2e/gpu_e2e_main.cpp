@@ -90,6 +90,17 @@ GpuOptions ngl(int n, int64_t max_tokens, int64_t n_ctx) {
     return g;
 }
 
+// --vram-budget gib for a PowerInfer file (-1: all free VRAM), without the .gpuidx cache.
+GpuOptions hybrid(double gib, int64_t max_tokens, int64_t n_ctx) {
+    GpuOptions g;
+    g.vram_budget_gib = gib;
+    g.max_tokens = max_tokens;
+    g.n_ctx = n_ctx;
+    g.verbose = false;
+    g.disable_gpu_index = true;
+    return g;
+}
+
 // -ngl k for the profile check (a named object: greedy_decode takes a pointer).
 const GpuOptions& ngl_opts_for_profile(int k, const DecodeOptions& o) {
     static GpuOptions g;
@@ -203,15 +214,7 @@ int check(const std::string& stories, const std::vector<std::string>& sparse_mod
             const uint64_t reserve = cuda::runner_scratch_bytes(s, o.max_tokens, o.n_ctx, s.n_ff, rank);
             uint64_t fixed = fp->output_bytes;
             for (const auto& l : fp->layers) fixed += l.attn_bytes + l.predictor_bytes + l.ffn_norm_bytes + l.k_cache_bytes + l.v_cache_bytes;
-            auto budget = [&](uint64_t b) {
-                GpuOptions g;
-                g.vram_budget_gib = double(b) / kGiB;
-                g.max_tokens = o.max_tokens;
-                g.n_ctx = o.n_ctx;
-                g.disable_gpu_index = true;
-                g.verbose = false;
-                return g;
-            };
+            auto budget = [&](uint64_t b) { return hybrid(double(b) / kGiB, o.max_tokens, o.n_ctx); };
             const std::string mname = name + (mode == SparseMode::Predictor ? " predictor" : " oracle");
             const auto& l0 = fp->layers[0];
             compare(mname, "hybrid: attention of 2 layers, no hot neurons", **m,
@@ -423,12 +426,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         }
         if (res_mode == "ab") {
             for (double gib : budgets) {
-                GpuOptions g;
-                g.vram_budget_gib = gib;
-                g.max_tokens = o.max_tokens;
-                g.n_ctx = o.n_ctx;
-                g.verbose = false;
-                g.disable_gpu_index = true;
+                const GpuOptions g = hybrid(gib, o.max_tokens, o.n_ctx);
                 run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, weights from the file mapping", &g);
             }
             if (Status st = make_model_resident(**m); !st) {
@@ -440,12 +438,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             o.n_threads = th;
             run(**m, "sparse", "CPU only (predictor)", nullptr);
             for (double gib : budgets) {
-                GpuOptions g;
-                g.vram_budget_gib = gib;
-                g.max_tokens = o.max_tokens;
-                g.n_ctx = o.n_ctx;
-                g.verbose = false;
-                g.disable_gpu_index = true;
+                GpuOptions g = hybrid(gib, o.max_tokens, o.n_ctx);
                 run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
                 // LOCUS_E2E_METHODS=1: the same budget with the planner's two baselines choosing the hot neurons.
                 if (const char* e = std::getenv("LOCUS_E2E_METHODS"); e && std::string(e) == "1")
@@ -455,12 +448,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                                                hot_method_name(hm), &g);
                     }
             }
-            GpuOptions all;  // every neuron that fits: the whole model on a large GPU
-            all.vram_budget_gib = -1.0;
-            all.max_tokens = o.max_tokens;
-            all.n_ctx = o.n_ctx;
-            all.verbose = false;
-            all.disable_gpu_index = true;
+            const GpuOptions all = hybrid(-1.0, o.max_tokens, o.n_ctx);  // every neuron that fits: a large GPU
             run(**m, "sparse", "hybrid, all free VRAM", &all);
         }
     }
