@@ -43,6 +43,20 @@ cuda::DeviceMatrix device_view(const HostMatrix& m, const cuda::DeviceBuffer& b)
     return {m.type, m.rows, m.cols, m.row_bytes, b.as<uint8_t>()};
 }
 
+// y = W x for n_tokens rows of x (stride m.cols) into rows of y_stride floats: the common part of a check's
+// matvec arguments (epilogues, row lists and the int8 scratch are set by the check).
+cuda::MatvecArgs matvec_args(const HostMatrix& m, const cuda::DeviceBuffer& dw, const cuda::DeviceBuffer& dx,
+                             const cuda::DeviceBuffer& dy, int64_t y_stride, int n_tokens) {
+    cuda::MatvecArgs a;
+    a.w = device_view(m, dw);
+    a.x = dx.as<float>();
+    a.x_stride = m.cols;
+    a.y = dy.as<float>();
+    a.y_stride = y_stride;
+    a.n_tokens = n_tokens;
+    return a;
+}
+
 double dot_ref(const float* w, const float* x, int64_t n) {
     double s = 0;
     for (int64_t i = 0; i < n; ++i) s += double(w[i]) * x[i];
@@ -59,13 +73,7 @@ void check_matvec(DType t, int64_t rows, int64_t cols, int n_tokens) {
     GT_TRY(dx, "matvec", type, shape);
     auto dy = poisoned(size_t(n_tokens * rows) * 4);
     GT_TRY(dy, "matvec", type, shape);
-    cuda::MatvecArgs a;
-    a.w = device_view(m, *dw);
-    a.x = dx->as<float>();
-    a.x_stride = cols;
-    a.y = dy->as<float>();
-    a.y_stride = rows;
-    a.n_tokens = n_tokens;
+    const cuda::MatvecArgs a = matvec_args(m, *dw, *dx, *dy, rows, n_tokens);
     GT_TRY(cuda::matvec(a, nullptr), "matvec", type, shape);
     auto y = to_host<float>(*dy, size_t(n_tokens * rows));
     GT_TRY(y, "matvec", type, shape);
@@ -105,13 +113,7 @@ void check_matvec_int8(int64_t rows, int64_t cols, int n_tokens, bool sparse, bo
     GT_TRY(di, kernel, type, shape);
     auto dc = to_device(std::vector<int32_t>{int32_t(n_count)});
     GT_TRY(dc, kernel, type, shape);
-    cuda::MatvecArgs a;
-    a.w = device_view(m, *dw);
-    a.x = dx->as<float>();
-    a.x_stride = cols;
-    a.y = dy->as<float>();
-    a.y_stride = n_out;
-    a.n_tokens = n_tokens;
+    cuda::MatvecArgs a = matvec_args(m, *dw, *dx, *dy, n_out, n_tokens);
     a.relu = relu;
     a.accumulate = accumulate;
     a.xq = dq->as<int8_t>();
@@ -177,13 +179,7 @@ void check_matvec_epilogue(DType t, int64_t rows, int64_t cols, int n_tokens, bo
     GT_TRY(dx, kernel, type, shape);
     auto dy = relu ? poisoned(size_t(n_tokens * rows) * 4) : to_device(y0);
     GT_TRY(dy, kernel, type, shape);
-    cuda::MatvecArgs a;
-    a.w = device_view(m, *dw);
-    a.x = dx->as<float>();
-    a.x_stride = cols;
-    a.y = dy->as<float>();
-    a.y_stride = rows;
-    a.n_tokens = n_tokens;
+    cuda::MatvecArgs a = matvec_args(m, *dw, *dx, *dy, rows, n_tokens);
     a.relu = relu;
     a.accumulate = !relu;
     GT_TRY(cuda::matvec(a, nullptr), kernel, type, shape);
@@ -302,12 +298,7 @@ void check_rows(DType t, int64_t rows, int64_t cols, int64_t n_idx, int32_t coun
     GT_TRY(dc, "matvec_rows", type, shape);
     auto dy = poisoned(size_t(n_idx) * 4);
     GT_TRY(dy, "matvec_rows", type, shape);
-    cuda::MatvecArgs a;
-    a.w = device_view(m, *dw);
-    a.x = dx->as<float>();
-    a.x_stride = cols;
-    a.y = dy->as<float>();
-    a.y_stride = n_idx;
+    cuda::MatvecArgs a = matvec_args(m, *dw, *dx, *dy, n_idx, 1);
     a.idx = di->as<int32_t>();
     a.n_out = n_idx;
     a.d_count = dc->as<int32_t>();
