@@ -13,6 +13,7 @@
 #   LOCUS_E2E_KINDS=sparse ...                     # benchmark only the sparse model (or only dense)
 #   LOCUS_E2E_MODEL_ARGS="--layer-spread 0.5 --alt-ffn-type q8_0" ...  # synth arguments for both models
 #   LOCUS_E2E_METHODS=1 ...                        # hybrid decode also with the planner's baselines' hot neurons
+#   LOCUS_E2E_LAYER_COSTS=0,8 ...                  # hybrid decode also with the planner at these MiB per CPU layer
 # Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
 # tool), the full log is $OUT/gpu_e2e.log.
 set -uo pipefail
@@ -98,7 +99,7 @@ fi
 say ""
 say "== summary (total $(( $(date +%s) - t0 )) s)"
 [ -f build/gpu_e2e_check.txt ] && sed -n '/^| model | configuration vs/,$p' build/gpu_e2e_check.txt | tee -a "$log"
-[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse|hot|optimal|same|glob|upper|CPU) " build/gpu_e2e_bench.txt; } | tee -a "$log"
+[ -f build/gpu_e2e_bench.txt ] && { grep -E "^bandwidth" build/gpu_e2e_bench.txt; grep -E "^\| (model|---|dense|sparse|hot|optimal|planner|same|glob|firings|upper|CPU) " build/gpu_e2e_bench.txt; } | tee -a "$log"
 case $rc in
   0) say "gpu_e2e.sh: all GPU end-to-end checks passed" ;;
   77) die "the test binary found no GPU" ;;

@@ -22,6 +22,7 @@ struct PlanArgs {
     double vram_gib = -1;
     int64_t n_ctx = 512;
     int64_t group = 32;
+    double cpu_layer_cost_mib = double(kDefaultCpuLayerCost) / double(1 << 20);
     bool reset_index = false, disable_index = false;
 };
 
@@ -52,6 +53,7 @@ int plan(const PlanArgs& a) {
     const Placement fixed = place_fixed(*fp, budget);
     PlannerOptions opt;
     opt.group = a.group;
+    opt.cpu_layer_cost = uint64_t(a.cpu_layer_cost_mib * double(1 << 20));
 
     // The placement in use: the cache under its reuse rule, else the planner.
     Placement used = fixed;
@@ -66,24 +68,35 @@ int plan(const PlanArgs& a) {
     std::printf("gpu index: %s\n\n", cached->note.c_str());
 
     const double bound = served_upper_bound(*fp, *freqs, fixed.ffn_budget_bytes);
-    std::printf("| hot neurons chosen by | GPU-served share | GPU FFN MiB/token | CPU FFN MiB/token | hot neurons | time ms |\n");
-    std::printf("|---|---|---|---|---|---|\n");
+    // "CPU cost": what the planner minimises, the CPU's cold bytes plus the cost of each layer with a CPU part.
+    const double layer_mib = double(opt.cpu_layer_cost) / double(1 << 20);
+    std::printf("| hot neurons chosen by | GPU-served share | GPU FFN MiB/token | CPU FFN MiB/token | CPU layers | CPU cost "
+                "MiB (%.1f per layer) | hot neurons | time ms |\n|---|---|---|---|---|---|---|---|\n", layer_mib);
     auto row = [&](const std::string& name, const Placement& p, double ms) {
         const PlanStats s = evaluate_placement(p, *fp, *freqs);
-        std::printf("| %s | %.4f | %.2f | %.2f | %lld | %s |\n", name.c_str(), s.served_share(),
-                    s.gpu_ffn_bytes / double(1 << 20), s.cpu_ffn_bytes / double(1 << 20), (long long)p.hot_count(),
+        std::printf("| %s | %.4f | %.2f | %.2f | %lld | %.2f | %lld | %s |\n", name.c_str(), s.served_share(),
+                    s.gpu_ffn_bytes / double(1 << 20), s.cpu_ffn_bytes / double(1 << 20), (long long)s.cpu_layers,
+                    s.cpu_ffn_bytes / double(1 << 20) + layer_mib * double(s.cpu_layers), (long long)p.hot_count(),
                     ms >= 0 ? fmt::format("{:.1f}", ms).c_str() : "-");
     };
     if (cached->reused) row("cache in use", used, -1);
-    for (HotMethod m : {HotMethod::optimal, HotMethod::uniform, HotMethod::global_frequency, HotMethod::served_firings}) {
+    // The planner with its cost per CPU layer, then with bytes only (the global-frequency order in groups), then
+    // the baselines.
+    const std::pair<HotMethod, uint64_t> methods[] = {{HotMethod::optimal, opt.cpu_layer_cost}, {HotMethod::optimal, 0},
+                                                      {HotMethod::uniform, 0}, {HotMethod::global_frequency, 0},
+                                                      {HotMethod::served_firings, 0}};
+    for (const auto& [m, cost] : methods) {
+        if (m == HotMethod::optimal && cost == 0 && opt.cpu_layer_cost == 0) continue;  // the same as the first row
+        PlannerOptions o = opt;
+        o.method = m;
+        o.cpu_layer_cost = cost;
         Placement p = fixed;
-        opt.method = m;
         const double t0 = now_ms();
-        if (Status st = place_hot_neurons(p, *fp, *freqs, opt); !st) return fail(st.message());
-        row(hot_method_name(m), p, now_ms() - t0);
+        if (Status st = place_hot_neurons(p, *fp, *freqs, o); !st) return fail(st.message());
+        row(p.method, p, now_ms() - t0);
     }
     const PlanStats s0 = evaluate_placement(fixed, *fp, *freqs);
-    std::printf("| upper bound (fractional, single neurons) | %.4f | | | | |\n", s0.total > 0 ? bound / s0.total : 0.0);
+    std::printf("| upper bound (fractional, single neurons) | %.4f | | | | | | |\n", s0.total > 0 ? bound / s0.total : 0.0);
     const PlanStats su = evaluate_placement(used, *fp, *freqs);
     std::printf("\nexpected bytes per token (placement in use, KV cache and embeddings left out): GPU %.2f MiB, CPU "
                 "%.2f MiB\n", su.gpu_bytes() / double(1 << 20), su.cpu_bytes() / double(1 << 20));
@@ -100,6 +113,9 @@ Runner add_plan(CLI::App& app) {
     c->add_option("--profile", a->profile, "Activation profile file (from `locus profile -o`)");
     c->add_option("-c,--ctx-size", a->n_ctx, "Context size the KV cache is planned for")->check(CLI::PositiveNumber);
     c->add_option("--group", a->group, "Hot neuron counts are multiples of this")->check(CLI::PositiveNumber);
+    c->add_option("--cpu-layer-cost", a->cpu_layer_cost_mib,
+                  "What a layer that needs a CPU part costs, in MiB of cold rows (0: bytes only)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     c->add_flag("--reset-gpu-index", a->reset_index, "Recompute and overwrite <model>.generated.gpuidx");
     c->add_flag("--disable-gpu-index", a->disable_index, "Neither read nor write <model>.generated.gpuidx");
     return [a] { return plan(*a); };

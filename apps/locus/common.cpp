@@ -47,6 +47,10 @@ void add_gpu_flags(CLI::App* c, GpuFlags& f) {
     c->add_flag("--reset-gpu-index", f.reset_gpu_index, "Recompute and overwrite <model>.generated.gpuidx");
     c->add_flag("--disable-gpu-index", f.disable_gpu_index, "Neither read nor write <model>.generated.gpuidx");
     c->add_option("--profile", f.profile, "Activation profile for the GPU placement (from `locus profile -o`)");
+    c->add_option("--cpu-layer-cost", f.cpu_layer_cost_mib,
+                  "PowerInfer files: what the planner counts for a layer that needs a CPU part, in MiB of cold rows "
+                  "(default 4; 0: bytes only, the global-frequency order)")
+        ->check(CLI::NonNegativeNumber);
 }
 
 void print_gpu_timing(const Session& s) {
@@ -63,6 +67,7 @@ std::unique_ptr<Engine> load_engine(const std::string& path, int n_threads, cons
     o.gpu.reset_gpu_index = gpu.reset_gpu_index;
     o.gpu.disable_gpu_index = gpu.disable_gpu_index;
     o.gpu.profile_path = gpu.profile;
+    if (gpu.cpu_layer_cost_mib >= 0) o.gpu.cpu_layer_cost = int64_t(gpu.cpu_layer_cost_mib * double(1 << 20));
     o.gpu.n_ctx = n_ctx;
     o.gpu.max_tokens = n_batch;
     o.sparse = parse_sparse_mode(sparse.mode).value_or(SparseMode::Auto);

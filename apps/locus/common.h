@@ -37,6 +37,7 @@ struct GpuFlags {
     std::optional<double> vram_budget;
     bool reset_gpu_index = false, disable_gpu_index = false;
     std::string profile;
+    double cpu_layer_cost_mib = -1;  // < 0: the planner's default
 };
 void add_gpu_flags(CLI::App* c, GpuFlags& f);
 // n_ctx / n_batch: the session's context and batch size, for which the GPU KV cache and buffers are planned.

@@ -145,6 +145,7 @@ Status place_hybrid(GpuBackend& b, const GpuOptions& o, const std::string& model
     Placement p = place_fixed(*fp, budget - reserve);
     PlannerOptions po;
     po.method = o.hot_method;
+    if (o.cpu_layer_cost >= 0) po.cpu_layer_cost = uint64_t(o.cpu_layer_cost);
     auto cached = place_hot_neurons_cached(p, *fp, *freqs, po, gpu_index_path(model_path),
                                            o.disable_gpu_index ? GpuIndexMode::disable
                                            : o.reset_gpu_index ? GpuIndexMode::reset : GpuIndexMode::use);

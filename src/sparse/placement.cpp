@@ -75,18 +75,20 @@ std::string describe_placement(const Placement& p, const ModelFootprint& fp) {
                      layer_set(p.layers, [](auto& l) { return l.v_cache_gpu; }),
                      layer_set(p.layers, [](auto& l) { return l.k_cache_gpu; }), gib(kv));
     s += fmt::format("  token embeddings: CPU ({})\n", gib(fp.embd_bytes));
-    int64_t n_total = 0, kmin = INT64_MAX, kmax = 0;
+    int64_t n_total = 0, kmin = INT64_MAX, kmax = 0, whole = 0;
     for (size_t i = 0; i < p.layers.size(); ++i) {
         const int64_t k = int64_t(p.layers[i].hot.size());
         n_total += fp.layers[i].n_ff;
+        whole += k == fp.layers[i].n_ff;
         kmin = std::min(kmin, k);
         kmax = std::max(kmax, k);
     }
     if (p.layers.empty()) kmin = 0;
-    s += fmt::format("  left for FFN neurons: {}; hot neurons on GPU: {} of {} ({:.1f}%, {} of {}), per layer {}..{} [{}]",
+    s += fmt::format("  left for FFN neurons: {}; hot neurons on GPU: {} of {} ({:.1f}%, {} of {}), per layer {}..{}, "
+                     "{} of {} layers whole on the GPU [{}]",
                      gib(p.ffn_budget_bytes), p.hot_count(), n_total,
                      n_total ? 100.0 * double(p.hot_count()) / double(n_total) : 0.0, gib(p.ffn_bytes),
-                     gib(fp.ffn_bytes()), kmin, kmax, p.method);
+                     gib(fp.ffn_bytes()), kmin, kmax, whole, p.layers.size(), p.method);
     return s;
 }
 
@@ -112,6 +114,7 @@ PlanStats evaluate_placement(const Placement& p, const ModelFootprint& fp, const
         }
         s.served += hot;
         s.total += all;
+        s.cpu_layers += int64_t(lp.hot.size()) < lf.n_ff;
         s.gpu_ffn_bytes += hot * double(lf.neuron_bytes);
         s.cpu_ffn_bytes += (all - hot) * double(lf.neuron_bytes);
     }

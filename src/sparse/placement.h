@@ -48,6 +48,7 @@ struct PlanStats {
     // cache is left out (it grows with the position) and so are token embeddings (one row per token).
     double gpu_ffn_bytes = 0, cpu_ffn_bytes = 0;
     double gpu_dense_bytes = 0, cpu_dense_bytes = 0;  // attention, predictors, norms, output head
+    int64_t cpu_layers = 0;  // layers with any cold neuron: each needs a CPU part in every hybrid step
     double gpu_bytes() const { return gpu_ffn_bytes + gpu_dense_bytes; }
     double cpu_bytes() const { return cpu_ffn_bytes + cpu_dense_bytes; }
 };

@@ -1,31 +1,36 @@
-// HotMethod::optimal. The problem: choose k_l per layer to maximise sum_l V_l(k_l) subject to
-// sum_l c_l k_l <= B, where c_l is layer l's bytes per neuron and V_l(k) = c_l x the sum of its k largest
-// frequencies: the CPU bytes per token that its k hottest neurons take off the CPU. The hybrid step is bound by
-// the CPU's reads of cold rows (the GPU reads its share some 30x faster), so this is the time the GPU saves. With
-// equal bytes per neuron everywhere it ranks neurons as firings served (upstream's objective, HotMethod::
-// served_firings) does; on layers of mixed types firings served prefers cheap neurons and leaves more bytes to the
-// CPU (measured: 70B shape, 24 GiB, H100, 2026-12-06: 26.6 tok/s against 29.0 with this objective).
-// k_l is a multiple of the group size g (or n_ff), so each layer is a chain of items ("groups": the next g
-// neurons in descending frequency) that must be taken as a prefix: a multiple-choice knapsack.
+// HotMethod::optimal. The problem: choose k_l per layer to maximise J = sum_l V_l(k_l) + O [k_l = n_l] subject
+// to sum_l c_l k_l <= B, where c_l is layer l's bytes per neuron, V_l(k) = c_l x the sum of its k largest
+// frequencies (the CPU bytes per token its k hottest neurons take off the CPU) and O (cpu_layer_cost) is what a
+// layer with no cold neuron saves besides its bytes: it needs no CPU part, so no wait for the GPU's input, no
+// thread-pool dispatch and no hand-back of a partial sum. The hybrid step is bound by the CPU's side (the GPU
+// reads its share some 30x faster), so J is the CPU time the GPU saves, counted in bytes. k_l is a multiple of the
+// group size g, or n_l: each layer is a chain of items ("groups": the next g neurons in descending frequency)
+// taken as a prefix, with a bonus O for taking the whole chain.
 //
-// Because frequencies are sorted, a layer's group densities (value / bytes) never increase along its chain (the
-// last group may be shorter, but it holds the smallest frequencies). So merging all chains by density (a heap
-// over the layers' next groups) yields the items in the order the fractional knapsack takes them, and its
-// prefix constraint holds automatically. Taking items in that order while they fit is therefore:
-//  - exact when every group costs the same (same bytes per neuron in every layer and g dividing n_ff, the usual
-//    case): it is then a cardinality knapsack, solved by the most valuable groups;
-//  - otherwise within one group of the optimum: OPT <= LP = (greedy prefix up to the first item that does not
-//    fit) + a fraction of that item, and the greedy keeps going after that item with the other layers' chains,
-//    so OPT - greedy < the value of one group (g neurons; served_upper_bound reports the LP bound of the
-//    firings-served objective).
-// Ties in density go to the lower layer; within a layer equal frequencies go to the lower neuron index: the
-// result depends on nothing but the input.
+// Solved exactly by dynamic programming over the layers on the budget in units (the gcd of all group and layer
+// byte counts; for one weight type that is one group): best_l(u) = max over the layer's choices of
+// best_{l-1}(u - cost) + value. Because frequencies are sorted, V_l is concave in the number of groups, so the
+// prefix choices form a max-plus convolution with a concave function, which a monotone divide and conquer does in
+// O(U log U) per layer (concave_convolution); the whole layer is one more candidate per u. 70B shape (80 layers of
+// 28672 neurons, groups of 32): about 34k units and well under a second.
+//
+// Why the bonus matters: without it (O = 0) the optimum is the global-frequency order taken in groups, which
+// leaves a thin cold tail in every layer; on the device machine each layer with a CPU part costs a fixed
+// ~0.1 ms on top of its bytes (docs/design.md), so gathering the cold neurons into fewer layers is faster.
+// O = 0 gives upstream's objective weighted by bytes; HotMethod::served_firings (firings per byte) prefers cheap
+// neurons on layers of mixed types and leaves more bytes to the CPU (measured: 70B shape, 24 GiB, H100,
+// 2026-12-06: 26.6 tok/s against 29.0 with bytes).
+// Ties go to the lower layers (a later layer takes the fewest groups that reach the best value; the whole layer
+// only when strictly better) and within a layer to the lower neuron index: the result depends on nothing but the
+// input.
 #include "sparse/planner.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <queue>
+
+#include <fmt/format.h>
 
 namespace locus {
 namespace {
@@ -118,6 +123,98 @@ GreedyResult greedy(const ModelFootprint& fp, const NeuronFrequencies& f, const 
     return r;
 }
 
+// h[u] = max over j in [0, jmax], j s <= u of f[u - j s] + v[j], for v concave (v[0] = 0) and f nondecreasing;
+// arg[u] = the j taken. Per residue class of u mod s the source index i = u/s - j that wins never moves left as
+// u grows (f[i] + v(t - i) is a totally monotone matrix when v is concave), so divide and conquer finds every
+// row's best in O(T log T) instead of O(T jmax). Ties go to the largest source index (the smallest j).
+void concave_convolution(const std::vector<double>& f, const std::vector<double>& v, int64_t s, std::vector<double>& h,
+                         std::vector<int32_t>& arg) {
+    const int64_t U = int64_t(f.size()), jmax = int64_t(v.size()) - 1;
+    h.assign(size_t(U), 0.0);
+    arg.assign(size_t(U), 0);
+    for (int64_t r = 0; r < s && r < U; ++r) {
+        const int64_t T = (U - 1 - r) / s + 1;  // rows t: u = r + t s
+        auto F = [&](int64_t i) { return f[size_t(r + i * s)]; };
+        // rows [t0, t1), best source index within [i0, i1]
+        auto solve = [&](auto&& self, int64_t t0, int64_t t1, int64_t i0, int64_t i1) -> void {
+            if (t0 >= t1) return;
+            const int64_t t = t0 + (t1 - t0) / 2;
+            const int64_t lo = std::max(i0, t - jmax), hi = std::min(i1, t);
+            int64_t best_i = lo;
+            double best = -1.0;
+            for (int64_t i = lo; i <= hi; ++i) {
+                const double x = F(i) + v[size_t(t - i)];
+                if (i == lo || x >= best) best = x, best_i = i;
+            }
+            h[size_t(r + t * s)] = best;
+            arg[size_t(r + t * s)] = int32_t(t - best_i);
+            self(self, t0, t, i0, best_i);
+            self(self, t + 1, t1, best_i, i1);
+        };
+        solve(solve, 0, T, 0, T - 1);
+    }
+}
+
+// HotMethod::optimal: dynamic programming over the layers on the budget in units (the gcd of every group's and
+// every whole layer's bytes), best[u] = the best J using at most u units; per layer the concave prefix part by
+// concave_convolution, the whole layer as one more candidate. Exact at group granularity. When units would be
+// too many to store one choice per layer and unit, costs are rounded up to a coarser unit (still a plan that
+// fits; exact for the rounded costs).
+std::vector<int64_t> optimal_k(const ModelFootprint& fp, const NeuronFrequencies& f,
+                               const std::vector<std::vector<int32_t>>& order, uint64_t budget, int64_t group,
+                               uint64_t layer_cost) {
+    const size_t L = fp.layers.size();
+    std::vector<int64_t> k(L, 0);
+    uint64_t total = 0, unit = 0;
+    for (const LayerFootprint& l : fp.layers) {
+        if (l.n_ff == 0) continue;
+        total += uint64_t(l.n_ff) * l.neuron_bytes;
+        const uint64_t g = uint64_t(std::min(group, l.n_ff)) * l.neuron_bytes;
+        unit = std::gcd(unit, std::gcd(g, uint64_t(l.n_ff) * l.neuron_bytes));
+    }
+    if (unit == 0) return k;
+    budget = std::min(budget, total);
+    constexpr uint64_t kMaxChoices = uint64_t(24) << 20;  // int32 choices: 96 MiB at most
+    const uint64_t want = budget / unit + 1;
+    if (want * L > kMaxChoices) unit *= (want * L + kMaxChoices - 1) / kMaxChoices;
+    auto units = [&](uint64_t bytes) { return int64_t((bytes + unit - 1) / unit); };
+    const int64_t U = int64_t(budget / unit) + 1;
+    std::vector<double> best(size_t(U), 0.0), next, h;
+    std::vector<std::vector<int32_t>> choice(L);  // per layer and u: groups taken, or -1 for the whole layer
+    std::vector<int32_t> arg;
+    std::vector<double> v;
+    for (size_t l = 0; l < L; ++l) {
+        const LayerFootprint& lf = fp.layers[l];
+        const int64_t n = lf.n_ff, g = std::min(group, std::max<int64_t>(n, 1));
+        // v[j]: value of the first j full groups (j < full_groups, or = when the last group is short); whole apart
+        v.assign(1, 0.0);
+        double acc = 0;
+        for (int64_t j = 0; j < n; ++j) {
+            acc += f.p[l][size_t(order[l][size_t(j)])] * double(lf.neuron_bytes);
+            if ((j + 1) % g == 0 && j + 1 < n) v.push_back(acc);
+        }
+        const double whole = acc + double(layer_cost);
+        concave_convolution(best, v, units(uint64_t(g) * lf.neuron_bytes), h, arg);
+        const int64_t w = units(uint64_t(n) * lf.neuron_bytes);
+        next = h;
+        choice[l] = arg;
+        for (int64_t u = w; u < U && n > 0; ++u) {
+            const double x = best[size_t(u - w)] + whole;
+            if (x > next[size_t(u)]) next[size_t(u)] = x, choice[l][size_t(u)] = -1;
+        }
+        best.swap(next);
+    }
+    int64_t u = U - 1;
+    for (size_t l = L; l-- > 0;) {
+        const LayerFootprint& lf = fp.layers[l];
+        const int32_t c = choice[l][size_t(u)];
+        const int64_t g = std::min(group, std::max<int64_t>(lf.n_ff, 1));
+        k[l] = c < 0 ? lf.n_ff : int64_t(c) * g;
+        u -= c < 0 ? units(uint64_t(lf.n_ff) * lf.neuron_bytes) : int64_t(c) * units(uint64_t(g) * lf.neuron_bytes);
+    }
+    return k;
+}
+
 // The largest k (a multiple of group, or the widest layer) such that min(k, n_ff) neurons in every layer fit.
 std::vector<int64_t> uniform_k(const ModelFootprint& fp, uint64_t budget, int64_t group) {
     int64_t widest = 0;
@@ -166,7 +263,7 @@ std::vector<int64_t> global_frequency_k(const ModelFootprint& fp, const NeuronFr
 
 const char* hot_method_name(HotMethod m) {
     switch (m) {
-        case HotMethod::optimal: return "planner (CPU bytes saved per VRAM byte, over groups)";
+        case HotMethod::optimal: return "planner (CPU time: cold bytes + a cost per CPU layer; exact over groups)";
         case HotMethod::uniform: return "same count in every layer";
         case HotMethod::global_frequency: return "globally most frequent neurons";
         case HotMethod::served_firings: return "firings served per VRAM byte, over groups";
@@ -222,7 +319,7 @@ Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFre
     for (size_t l = 0; l < fp.layers.size(); ++l) order[l] = by_frequency(f.p[l]);
     std::vector<int64_t> k;
     switch (o.method) {
-        case HotMethod::optimal: k = greedy(fp, f, order, p.ffn_budget_bytes, o.group, false, true).k; break;
+        case HotMethod::optimal: k = optimal_k(fp, f, order, p.ffn_budget_bytes, o.group, o.cpu_layer_cost); break;
         case HotMethod::uniform: k = uniform_k(fp, p.ffn_budget_bytes, o.group); break;
         case HotMethod::global_frequency: k = global_frequency_k(fp, f, order, p.ffn_budget_bytes); break;
         case HotMethod::served_firings: k = greedy(fp, f, order, p.ffn_budget_bytes, o.group, false).k; break;
@@ -234,6 +331,8 @@ Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFre
     }
     p.method = hot_method_name(o.method);
     if (o.method != HotMethod::global_frequency) p.method += ", groups of " + std::to_string(o.group);
+    if (o.method == HotMethod::optimal && o.cpu_layer_cost > 0)
+        p.method += fmt::format(", {:.1f} MiB per CPU layer", double(o.cpu_layer_cost) / double(1 << 20));
     return Status::ok();
 }
 
@@ -242,6 +341,16 @@ Expected<Placement> plan_placement(const ModelFootprint& fp, const NeuronFrequen
     Placement p = place_fixed(fp, budget);
     LOCUS_TRY(place_hot_neurons(p, fp, f, o));
     return p;
+}
+
+double hot_objective(const Placement& p, const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t cpu_layer_cost) {
+    double j = 0;
+    for (size_t l = 0; l < fp.layers.size(); ++l) {
+        const LayerPlacement& lp = p.layers[l];
+        for (int32_t i : lp.hot) j += f.p[l][size_t(i)] * double(fp.layers[l].neuron_bytes);
+        if (int64_t(lp.hot.size()) == fp.layers[l].n_ff && fp.layers[l].n_ff > 0) j += double(cpu_layer_cost);
+    }
+    return j;
 }
 
 double served_upper_bound(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t ffn_budget) {

@@ -5,8 +5,9 @@
 // together with their K and V cache (attention runs beside its cache) -> predictors -> ffn_norm -> output head.
 // Upstream PowerInfer spends in the same order but places the caches last, which can leave attention weights
 // that cannot run on the GPU. What is left goes to FFN
-// neurons: per layer the k_l most frequent ones, k_l chosen to maximise the expected firings per token served by
-// the GPU (the method is described at HotMethod::optimal in planner.cpp).
+// neurons: per layer the k_l most frequent ones, k_l chosen to minimise the CPU's expected time per token: the
+// cold-row bytes it reads, plus a fixed cost for each layer left with any cold neuron (the method is described
+// at HotMethod::optimal in planner.cpp).
 #pragma once
 #include <cstdint>
 
@@ -19,11 +20,17 @@
 namespace locus {
 
 
+// The default PlannerOptions::cpu_layer_cost: see its derivation in docs/design.md (hybrid placement).
+inline constexpr uint64_t kDefaultCpuLayerCost = uint64_t(4) << 20;
+
 struct PlannerOptions {
     // Hot counts are multiples of this (or a whole layer): GPU kernels work on whole tiles of neurons. Upstream
     // uses 256. The global-frequency baseline ignores it (it picks single neurons).
     int64_t group = 32;
     HotMethod method = HotMethod::optimal;
+    // HotMethod::optimal: what a layer with no cold neuron saves besides its bytes (no CPU part: no wait for the
+    // GPU, no thread-pool dispatch, no hand-back), as the cold-row bytes the CPU reads in that time. 0: bytes only.
+    uint64_t cpu_layer_cost = kDefaultCpuLayerCost;
 };
 
 // The fixed parts under `budget` bytes; no hot neurons yet (ffn_budget_bytes says what is left for them).
@@ -36,6 +43,10 @@ Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFre
 // place_fixed + place_hot_neurons.
 Expected<Placement> plan_placement(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget,
                                    const PlannerOptions& o = {});
+
+// The planner's objective (HotMethod::optimal) for p's hot neurons: expected CPU FFN bytes per token they take
+// off the CPU (frequency x neuron bytes) plus cpu_layer_cost for every layer left with no cold neuron.
+double hot_objective(const Placement& p, const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t cpu_layer_cost);
 
 // An upper bound on the served firings per token of ANY choice of hot neurons within `ffn_budget` bytes: the
 // fractional (LP) relaxation at single-neuron granularity. Frequencies must be valid (as place_hot_neurons).

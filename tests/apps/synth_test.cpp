@@ -109,6 +109,7 @@ TEST(Synth, LayersDifferInActivityAndTypeAndThePlannerUsesIt) {
         PlannerOptions o;
         o.method = m;
         o.group = 1;  // single neurons, as the global baseline picks them (a tiny layer is only 24 groups of 32)
+        o.cpu_layer_cost = 0;  // bytes only: the comparison is about which neurons, not how many CPU layers
         auto p = plan_placement(*fp, *freqs, budget, o);
         ASSERT_TRUE(p) << p.error();
         share[i] = evaluate_placement(*p, *fp, *freqs).served_share();

@@ -25,7 +25,7 @@ struct Fixture {
     NeuronFrequencies f = test::power_law_frequencies(3, 96, {0.5, 1.0, 1.5}, 0.8, 11);
     Placement plan(uint64_t ffn_budget) {
         Placement p = place_fixed(fp, ffn_budget);
-        if (!place_hot_neurons(p, fp, f, {8, HotMethod::optimal})) std::abort();
+        if (!place_hot_neurons(p, fp, f, {8, HotMethod::optimal, 0})) std::abort();
         return p;
     }
 };
@@ -98,7 +98,7 @@ TEST(GpuIndex, ReuseRule) {
     const std::string path = tmp("reuse.gpuidx");
     std::filesystem::remove(path);
     Placement a = place_fixed(x.fp, 1500);
-    auto r = place_hot_neurons_cached(a, x.fp, x.f, {8, HotMethod::optimal}, path, GpuIndexMode::use);
+    auto r = place_hot_neurons_cached(a, x.fp, x.f, {8, HotMethod::optimal, 0}, path, GpuIndexMode::use);
     ASSERT_TRUE(r) << r.error();
     EXPECT_FALSE(r->reused);
     EXPECT_TRUE(r->written);
@@ -106,7 +106,7 @@ TEST(GpuIndex, ReuseRule) {
     // More room now (capacity 1500 <= 2000): reused as is, even with other frequencies.
     NeuronFrequencies other = test::power_law_frequencies(3, 96, {1.5, 0.5, 1.0}, 0.8, 12);
     Placement b = place_fixed(x.fp, 2000);
-    r = place_hot_neurons_cached(b, x.fp, other, {8, HotMethod::optimal}, path, GpuIndexMode::use);
+    r = place_hot_neurons_cached(b, x.fp, other, {8, HotMethod::optimal, 0}, path, GpuIndexMode::use);
     ASSERT_TRUE(r) << r.error();
     EXPECT_TRUE(r->reused);
     EXPECT_FALSE(r->written);
@@ -115,7 +115,7 @@ TEST(GpuIndex, ReuseRule) {
 
     // Less room (1500 > 1000): rebuilt and overwritten with the new capacity.
     Placement c = place_fixed(x.fp, 1000);
-    r = place_hot_neurons_cached(c, x.fp, x.f, {8, HotMethod::optimal}, path, GpuIndexMode::use);
+    r = place_hot_neurons_cached(c, x.fp, x.f, {8, HotMethod::optimal, 0}, path, GpuIndexMode::use);
     ASSERT_TRUE(r) << r.error();
     EXPECT_FALSE(r->reused);
     EXPECT_TRUE(r->written);
@@ -127,12 +127,12 @@ TEST(GpuIndex, ReuseRule) {
 
     // Reset: recomputed from the frequencies although the cache would be reusable.
     Placement d = place_fixed(x.fp, 2000);
-    r = place_hot_neurons_cached(d, x.fp, other, {8, HotMethod::optimal}, path, GpuIndexMode::reset);
+    r = place_hot_neurons_cached(d, x.fp, other, {8, HotMethod::optimal, 0}, path, GpuIndexMode::reset);
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->reused);
     EXPECT_TRUE(r->written);
     Placement fresh = place_fixed(x.fp, 2000);
-    ASSERT_TRUE(place_hot_neurons(fresh, x.fp, other, {8, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(fresh, x.fp, other, {8, HotMethod::optimal, 0}));
     for (size_t l = 0; l < 3; ++l) EXPECT_EQ(d.layers[l].hot, fresh.layers[l].hot);
     EXPECT_EQ(read_gpu_index(path, 3, 96)->vram_capacity, 2000u);
 }
@@ -142,16 +142,16 @@ TEST(GpuIndex, DisableNeitherReadsNorWrites) {
     const std::string path = tmp("disabled.gpuidx");
     { std::ofstream(path) << "not a gguf file"; }
     Placement p = place_fixed(x.fp, 1500);
-    auto r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal}, path, GpuIndexMode::disable);
+    auto r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal, 0}, path, GpuIndexMode::disable);
     ASSERT_TRUE(r) << r.error();  // the malformed file was not read
     EXPECT_FALSE(r->written);
     EXPECT_GT(p.hot_count(), 0);
     EXPECT_EQ(file_bytes(path).size(), std::string("not a gguf file").size());  // nor overwritten
 
-    r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal}, path, GpuIndexMode::use);
+    r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal, 0}, path, GpuIndexMode::use);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().find("--reset-gpu-index"), std::string::npos) << r.error();
-    r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal}, path, GpuIndexMode::reset);
+    r = place_hot_neurons_cached(p, x.fp, x.f, {8, HotMethod::optimal, 0}, path, GpuIndexMode::reset);
     ASSERT_TRUE(r) << r.error();
     EXPECT_TRUE(read_gpu_index(path, 3, 96));
 }
@@ -159,7 +159,7 @@ TEST(GpuIndex, DisableNeitherReadsNorWrites) {
 TEST(GpuIndex, EmptyLayerCannotBeStored) {
     Fixture x;
     Placement p = place_fixed(x.fp, 0);
-    ASSERT_TRUE(place_hot_neurons(p, x.fp, x.f, {8, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(p, x.fp, x.f, {8, HotMethod::optimal, 0}));
     const Status st = write_gpu_index(tmp("empty.gpuidx"), p);
     ASSERT_FALSE(st);
     EXPECT_NE(st.message().find("layer 0 has no neuron on the GPU"), std::string::npos) << st.message();

@@ -43,6 +43,35 @@ double brute_force(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_
     return best;
 }
 
+// Best hot_objective over every choice of k_l in {0, g, 2g, ..., n_ff} that fits: exhaustive search.
+double brute_force_objective(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g,
+                             double layer_cost) {
+    std::vector<std::vector<double>> prefix;  // prefix[l][k] = bytes x the sum of the k largest frequencies
+    for (size_t l = 0; l < f.p.size(); ++l) {
+        std::vector<double> s = f.p[l];
+        std::sort(s.rbegin(), s.rend());
+        std::vector<double> pre(1, 0.0);
+        for (double x : s) pre.push_back(pre.back() + x * double(fp.layers[l].neuron_bytes));
+        prefix.push_back(pre);
+    }
+    double best = 0;
+    std::function<void(size_t, uint64_t, double)> rec = [&](size_t l, uint64_t left, double v) {
+        if (l == fp.layers.size()) {
+            best = std::max(best, v);
+            return;
+        }
+        const int64_t n = fp.layers[l].n_ff;
+        for (int64_t k = 0;; k = std::min(k + g, n)) {
+            const uint64_t c = uint64_t(k) * fp.layers[l].neuron_bytes;
+            if (c > left) break;
+            rec(l + 1, left - c, v + prefix[l][size_t(k)] + (k == n ? layer_cost : 0.0));
+            if (k == n) break;
+        }
+    };
+    rec(0, budget, 0.0);
+    return best;
+}
+
 void expect_well_formed(const Placement& p, const ModelFootprint& fp, const NeuronFrequencies& f, int64_t g) {
     EXPECT_LE(p.ffn_bytes, p.ffn_budget_bytes);
     uint64_t bytes = 0;
@@ -77,10 +106,11 @@ TEST(Planner, OptimalAgainstBruteForceEqualCosts) {
         const NeuronFrequencies f = test::random_frequencies(n_layer, n_ff, rng);
         const uint64_t budget = rng() % (uint64_t(n_layer * n_ff) * c + 2);
         Placement p = place_fixed(fp, budget);
-        ASSERT_TRUE(place_hot_neurons(p, fp, f, {g, HotMethod::optimal}));
+        ASSERT_TRUE(place_hot_neurons(p, fp, f, {g, HotMethod::optimal, 0}));
         expect_well_formed(p, fp, f, g);
         // Equal group costs: the greedy is exact.
         EXPECT_NEAR(served(p, fp, f), brute_force(fp, f, budget, g), 1e-9) << "trial " << trial;
+        EXPECT_NEAR(hot_objective(p, fp, f, 0), brute_force_objective(fp, f, budget, g, 0), 1e-9) << "trial " << trial;
     }
 }
 
@@ -96,7 +126,7 @@ TEST(Planner, OptimalWithinOneGroupOfBruteForceUnequalCosts) {
         const NeuronFrequencies f = test::random_frequencies(n_layer, n_ff, rng);
         const uint64_t budget = rng() % (fp.ffn_bytes() + 2);
         Placement p = place_fixed(fp, budget);
-        ASSERT_TRUE(place_hot_neurons(p, fp, f, {g, HotMethod::optimal}));
+        ASSERT_TRUE(place_hot_neurons(p, fp, f, {g, HotMethod::optimal, 0}));
         expect_well_formed(p, fp, f, g);
         const double opt = brute_force(fp, f, budget, g), got = served(p, fp, f);
         double max_group = 0;  // the largest value of any group: the bound on the gap
@@ -134,7 +164,7 @@ TEST(Planner, BeatsBothBaselinesOnSkewedUnequalLayers) {
     double v[4], cpu[4];
     for (HotMethod m : {HotMethod::optimal, HotMethod::uniform, HotMethod::global_frequency, HotMethod::served_firings}) {
         Placement p = place_fixed(fp, budget);
-        ASSERT_TRUE(place_hot_neurons(p, fp, f, {32, m}));
+        ASSERT_TRUE(place_hot_neurons(p, fp, f, {32, m, 0}));
         v[int(m)] = evaluate_placement(p, fp, f).served_share();
         cpu[int(m)] = evaluate_placement(p, fp, f).cpu_ffn_bytes;
     }
@@ -145,12 +175,71 @@ TEST(Planner, BeatsBothBaselinesOnSkewedUnequalLayers) {
     EXPECT_LT(cpu[0], cpu[3] * 0.98) << "planner " << cpu[0] << " firings served " << cpu[3];
     EXPECT_LT(cpu[0], cpu[2] * 1.01) << "planner " << cpu[0] << " global frequency " << cpu[2];
     Placement single = place_fixed(fp, budget);  // in single neurons it is that order exactly, or better at the end
-    ASSERT_TRUE(place_hot_neurons(single, fp, f, {1, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(single, fp, f, {1, HotMethod::optimal, 0}));
     EXPECT_LE(evaluate_placement(single, fp, f).cpu_ffn_bytes, cpu[2] * (1 + 1e-12));
     // The firings-served objective maximises what it counts, beating both baselines at it.
     EXPECT_GT(v[3], v[1] * 1.02) << "firings served " << v[3] << " uniform " << v[1];
     EXPECT_GT(v[3], v[2] * 1.02) << "firings served " << v[3] << " global frequency " << v[2];
     EXPECT_LE(v[3], served_upper_bound(fp, f, budget) / evaluate_placement(place_fixed(fp, 0), fp, f).total + 1e-12);
+}
+
+TEST(Planner, LayerCostAgainstBruteForce) {
+    // With a fixed cost per layer left with cold neurons, the global-frequency order is no longer optimal; the
+    // planner's dynamic programme is exact at group granularity, equal or unequal bytes per neuron.
+    std::mt19937 rng(11);
+    int beats_plain = 0;
+    const int trials = 400;
+    for (int trial = 0; trial < trials; ++trial) {
+        const int64_t n_layer = 2 + trial % 3, g = 1 + trial % 3, n_ff = 1 + int64_t(rng() % 7);
+        std::vector<uint64_t> cost;
+        for (int64_t l = 0; l < n_layer; ++l) cost.push_back(trial % 2 ? 10 : 1 + rng() % 40);
+        const ModelFootprint fp = test::make_footprint(n_layer, n_ff, cost);
+        const NeuronFrequencies f = test::random_frequencies(n_layer, n_ff, rng);
+        const uint64_t budget = rng() % (fp.ffn_bytes() + 2);
+        const uint64_t layer_cost = rng() % 60;
+        const PlannerOptions o{g, HotMethod::optimal, layer_cost};
+        Placement p = place_fixed(fp, budget), plain = place_fixed(fp, budget);
+        ASSERT_TRUE(place_hot_neurons(p, fp, f, o));
+        ASSERT_TRUE(place_hot_neurons(plain, fp, f, {g, HotMethod::optimal, 0}));
+        expect_well_formed(p, fp, f, g);
+        const double opt = brute_force_objective(fp, f, budget, g, double(layer_cost));
+        const double got = hot_objective(p, fp, f, layer_cost), base = hot_objective(plain, fp, f, layer_cost);
+        EXPECT_NEAR(got, opt, 1e-9 * std::max(1.0, opt)) << "trial " << trial;
+        beats_plain += got > base + 1e-9;
+    }
+    EXPECT_GT(beats_plain, trials / 20);  // the cost changes the plan often enough to matter
+}
+
+TEST(Planner, LayerCostGathersColdNeuronsInFewerLayers) {
+    // 16 alike layers of 4096 Q4_0-sized neurons (n_embd 4096), budget 85% of the FFN: the global-frequency order
+    // leaves a thin cold tail in every layer; with a cost per CPU layer the planner makes whole layers hot and
+    // gives the cold neurons to fewer layers, so the CPU's expected time (cold bytes + the cost per CPU layer)
+    // falls although it reads more cold bytes.
+    const int64_t n_layer = 16, n_ff = 4096;
+    const uint64_t nb = 3 * 2304, layer_cost = uint64_t(256) << 10;
+    const ModelFootprint fp = test::make_footprint(n_layer, n_ff, {nb});
+    const NeuronFrequencies f = test::power_law_frequencies(n_layer, n_ff, {0.9}, 0.8, 12);
+    const uint64_t budget = fp.ffn_bytes() * 85 / 100;
+    auto cpu_time = [&](const Placement& p) {
+        const PlanStats s = evaluate_placement(p, fp, f);
+        return s.cpu_ffn_bytes + double(layer_cost) * double(s.cpu_layers);
+    };
+    Placement planner = place_fixed(fp, budget), global = place_fixed(fp, budget), plain = place_fixed(fp, budget);
+    ASSERT_TRUE(place_hot_neurons(planner, fp, f, {32, HotMethod::optimal, layer_cost}));
+    ASSERT_TRUE(place_hot_neurons(global, fp, f, {32, HotMethod::global_frequency}));
+    ASSERT_TRUE(place_hot_neurons(plain, fp, f, {32, HotMethod::optimal, 0}));
+    expect_well_formed(planner, fp, f, 32);
+    const PlanStats sp = evaluate_placement(planner, fp, f), sg = evaluate_placement(global, fp, f);
+    std::printf("CPU layers %lld, cold MiB %.3f, time %.3f (global frequency: %lld, %.3f, %.3f)\n",
+                (long long)sp.cpu_layers, sp.cpu_ffn_bytes / 1048576, cpu_time(planner) / 1048576,
+                (long long)sg.cpu_layers, sg.cpu_ffn_bytes / 1048576, cpu_time(global) / 1048576);
+    EXPECT_EQ(sg.cpu_layers, n_layer);
+    EXPECT_EQ(evaluate_placement(plain, fp, f).cpu_layers, n_layer);
+    EXPECT_LT(sp.cpu_layers, n_layer / 2);
+    EXPECT_GT(sp.cpu_ffn_bytes, sg.cpu_ffn_bytes);         // it reads more cold bytes, in fewer layers ...
+    EXPECT_LT(cpu_time(planner), cpu_time(global) * 0.8);  // ... and spends less time
+    EXPECT_LT(cpu_time(planner), cpu_time(plain) * 0.8);
+    EXPECT_GE(hot_objective(planner, fp, f, layer_cost), hot_objective(plain, fp, f, layer_cost));
 }
 
 TEST(Planner, EqualCostsGlobalFrequencyMatchesOptimalAtNeuronGranularity) {
@@ -159,7 +248,7 @@ TEST(Planner, EqualCostsGlobalFrequencyMatchesOptimalAtNeuronGranularity) {
     const ModelFootprint fp = test::make_footprint(6, 1000, {100});
     const NeuronFrequencies f = test::power_law_frequencies(6, 1000, {0.4, 0.9, 1.3}, 0.9, 4);
     Placement a = place_fixed(fp, 123456), b = place_fixed(fp, 123456);
-    ASSERT_TRUE(place_hot_neurons(a, fp, f, {1, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(a, fp, f, {1, HotMethod::optimal, 0}));
     ASSERT_TRUE(place_hot_neurons(b, fp, f, {1, HotMethod::global_frequency}));
     EXPECT_NEAR(served(a, fp, f), served(b, fp, f), 1e-9);
     EXPECT_EQ(a.hot_count(), 1234);
@@ -189,7 +278,7 @@ TEST(Planner, FixedPartsOrderAttentionWithItsCacheFirst) {
     EXPECT_EQ(p.fixed_bytes, 1900u);
     EXPECT_EQ(p.ffn_budget_bytes, 50u);
     const NeuronFrequencies f = test::power_law_frequencies(4, 64, {1.0}, 0.5, 5);
-    ASSERT_TRUE(place_hot_neurons(p, fp, f, {1, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(p, fp, f, {1, HotMethod::optimal, 0}));
     EXPECT_EQ(p.hot_count(), 5);
     EXPECT_EQ(p.bytes_used(), 1950u);
     p = place_fixed(fp, 2100);  // everything fixed: 2100
@@ -250,7 +339,7 @@ TEST(Planner, EvaluateSplitsBytesByFrequency) {
     f.p = {{0.5, 0.1, 0.0, 1.0}, {0.2, 0.2, 0.3, 0.0}};
     Placement p = place_fixed(fp, 7 * 2 + 7 * 2 + 7 * 2 + 7 + 7 * 4 + 10 * 2 + 20);
     ASSERT_EQ(p.ffn_budget_bytes, 40u);
-    ASSERT_TRUE(place_hot_neurons(p, fp, f, {1, HotMethod::optimal}));
+    ASSERT_TRUE(place_hot_neurons(p, fp, f, {1, HotMethod::optimal, 0}));
     // Densities: layer 0: 0.1, 0.05, 0.01, 0; layer 1: 0.015, 0.01, 0.01, 0 -> neurons 3 and 0 of layer 0 (20
     // bytes), then 20 bytes: neuron 2 of layer 1 (0.015 per byte).
     EXPECT_EQ(p.layers[0].hot, (std::vector<int32_t>{0, 3}));
@@ -294,7 +383,7 @@ TEST(Planner, Llama70bShapeCompletes) {
     const NeuronFrequencies f = test::power_law_frequencies(n_layer, n_ff, {0.5, 0.8, 1.1}, 0.9, 10);
     const uint64_t budget = fp.ffn_bytes() / 3;
     const auto t0 = std::chrono::steady_clock::now();
-    auto p = plan_placement(fp, f, budget, {32, HotMethod::optimal});
+    auto p = plan_placement(fp, f, budget, {32, HotMethod::optimal, 0});
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(p);
     std::printf("planner: %lld layers x %lld neurons in %.3f s\n", (long long)n_layer, (long long)n_ff, s);
@@ -302,6 +391,17 @@ TEST(Planner, Llama70bShapeCompletes) {
     EXPECT_LE(got, bound + 1e-6);
     EXPECT_GE(got, bound - 32 * 0.9);  // within one group of the LP bound (group value <= 32 x max frequency)
     EXPECT_GT(p->ffn_bytes, budget - 2 * 32 * (3 * 4608 + 1152));
+    // With the default cost per CPU layer (the plans above use none): also well under 5 s, and at least as good
+    // by its objective as the plan made without the cost.
+    const PlannerOptions o{32, HotMethod::optimal, kDefaultCpuLayerCost};
+    const auto t1 = std::chrono::steady_clock::now();
+    auto q = plan_placement(fp, f, budget, o);
+    const double s1 = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    ASSERT_TRUE(q);
+    const double j = hot_objective(*q, fp, f, o.cpu_layer_cost);
+    std::printf("planner with a layer cost: %.3f s, CPU layers %lld\n", s1,
+                (long long)evaluate_placement(*q, fp, f).cpu_layers);
+    EXPECT_GE(j, hot_objective(*p, fp, f, o.cpu_layer_cost));
 }
 
 }  // namespace

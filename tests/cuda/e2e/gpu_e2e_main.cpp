@@ -10,8 +10,10 @@
 //       LOCUS_E2E_RESIDENT=0: weights read from the file mapping (default: in huge pages, as the Engine loads
 //       them); =ab: the sparse model's hybrid budgets from the mapping first. LOCUS_E2E_THREADS=16,12: each
 //       configuration at these thread counts. LOCUS_E2E_METHODS=1: the planner's baselines too.
+//       LOCUS_E2E_LAYER_COSTS=0,8: the planner also with these costs per CPU layer (MiB).
 // Exit code 0 only if every check passed. Without a GPU: 77.
 #include <cuda_runtime.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 
 #include <chrono>
@@ -446,6 +448,18 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                         g.hot_method = hm;
                         run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, hot neurons by " +
                                                hot_method_name(hm), &g);
+                    }
+                // LOCUS_E2E_LAYER_COSTS=0,8: the planner also with these costs per CPU layer (MiB; default 4).
+                if (const char* e = std::getenv("LOCUS_E2E_LAYER_COSTS"))
+                    for (const char* p = e; *p;) {
+                        char* end = nullptr;
+                        const double mib = std::strtod(p, &end);
+                        if (end == p) break;
+                        GpuOptions c = hybrid(gib, o.max_tokens, o.n_ctx);
+                        c.cpu_layer_cost = int64_t(mib * double(1 << 20));
+                        run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, planner with " +
+                                               fmt::format("{:g}", mib) + " MiB per CPU layer", &c);
+                        p = *end == ',' ? end + 1 : end;
                     }
             }
             const GpuOptions all = hybrid(-1.0, o.max_tokens, o.n_ctx);  // every neuron that fits: a large GPU
