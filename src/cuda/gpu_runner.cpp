@@ -270,8 +270,12 @@ Status GpuRunner::attention_dev(int64_t l, int64_t T, int64_t n_kv_max, bool add
     rp.rope_dims = spec_.rope_dims;
     rp.freq_base = spec_.rope_freq_base;
     rp.freq_scale = spec_.rope_freq_scale;
-    LOCUS_TRY(rope(rp, q, spec_.n_head, int(T), Q, pos, s));
-    LOCUS_TRY(rope(rp, k, spec_.n_head_kv, int(T), KV, pos, s));
+    if (k == q + Q && T == 1) {  // one token, q and k adjacent (the fused projection): one launch for both
+        LOCUS_TRY(rope(rp, q, spec_.n_head + spec_.n_head_kv, 1, Q + 2 * KV, pos, s));
+    } else {
+        LOCUS_TRY(rope(rp, q, spec_.n_head, int(T), Q, pos, s));
+        LOCUS_TRY(rope(rp, k, spec_.n_head_kv, int(T), KV, pos, s));
+    }
     LOCUS_TRY(store_kv(k, v, KV, kcache(0, l), vcache(0, l), KV, pos, seq, seq_stride, T, s));
     for (int64_t o = 0; o < T; o += kAttnTokens) {
         AttentionArgs a;

@@ -311,7 +311,10 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
     const double hbm = hbm_bandwidth(), host = host_bandwidth(threads);
     std::printf("bandwidth: GPU %.0f GB/s (device-to-device copy), host %.1f GB/s (%d threads reading)\n", hbm / 1e9,
                 host / 1e9, threads);
-    struct B { std::string model, config; double tps = 0, bound = 0; std::string note; };
+    // bound: the (the GPU's and the CPU's bytes fully overlapped); dataflow: hybrid runs only, the same
+    // bytes where the data lets them overlap: per layer the GPU's attention and predictor come first (the CPU's
+    // input), then the hot rows beside the cold ones.
+    struct B { std::string model, config; double tps = 0, bound = 0, dataflow = 0; std::string note; };
     std::vector<B> out;
     DecodeOptions o;
     o.prompt = {1};
@@ -349,7 +352,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         // firing probability (what a perfect predictor would read: the real one reads more, so still a bound).
         const ModelWeights& w = m.weights;
         const int64_t n = m.spec.n_layer;
-        double cpu = 0, gpu = 0;
+        double cpu = 0, gpu = 0, gpu_first = 0;  // gpu_first: the GPU bytes before a layer's CPU part can start
         auto mat = [](const Matrix& x) { return x.present() ? double(x.rows) * double(x.row_bytes) : 0.0; };
         for (int64_t l = 0; l < n; ++l) {
             const LayerWeights& L = w.layers[size_t(l)];
@@ -357,13 +360,19 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             const double ffn = mat(L.ffn_gate) + mat(L.ffn_up) + mat(L.ffn_down);
             const bool layer_gpu = !m.spec.sparse_file ? l >= n - r->gpu_attn_layers : l < r->gpu_attn_layers;
             (layer_gpu ? gpu : cpu) += attn;
+            if (layer_gpu && m.spec.sparse_file) gpu_first += attn + mat(L.fc1) + mat(L.fc2);
             if (!m.spec.sparse_file) (layer_gpu ? gpu : cpu) += ffn;
         }
         (r->gpu_head ? gpu : cpu) += mat(w.output);
+        if (r->gpu_head && m.spec.sparse_file) gpu_first += mat(w.output);  // after the last layer: overlaps nothing
         if (m.spec.sparse_file) cpu += r->cpu_ffn_bytes_per_token;  // dense FFN bytes are counted above
         if (m.spec.sparse_file) gpu += r->gpu_ffn_bytes_per_token;
         const double sec = m.spec.sparse_file ? std::max(cpu / host, gpu / hbm) : cpu / host + gpu / hbm;
         b.bound = sec > 0 ? 1.0 / sec : 0;
+        if (m.spec.sparse_file && r->cpu_ffn_bytes_per_token > 0 && r->gpu_attn_layers == n) {
+            const double df = gpu_first / hbm + std::max(cpu / host, (gpu - gpu_first) / hbm);
+            b.dataflow = df > 0 ? 1.0 / df : 0;
+        }
         b.note = r->gpu_report;
         std::printf("%s / %s: %.2f tokens/s (bound %.2f)\n  %s\n", model.c_str(), config.c_str(), b.tps, b.bound,
                     r->placement.c_str());
@@ -466,10 +475,13 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             run(**m, "sparse", "hybrid, all free VRAM", &all);
         }
     }
-    std::printf("\n| model | configuration | decode tokens/s | bound tokens/s | share of bound |\n|---|---|---|---|---|\n");
+    std::printf("\n| model | configuration | decode tokens/s | bound tokens/s | share of bound | dataflow bound | share "
+                "|\n|---|---|---|---|---|---|---|\n");
     for (const B& b : out)
-        std::printf("| %s | %s | %.2f | %.2f | %s |\n", b.model.c_str(), b.config.c_str(), b.tps, b.bound,
-                    b.bound > 0 && b.tps > 0 ? (std::to_string(int(100 * b.tps / b.bound)) + "%").c_str() : b.note.c_str());
+        std::printf("| %s | %s | %.2f | %.2f | %s | %s | %s |\n", b.model.c_str(), b.config.c_str(), b.tps, b.bound,
+                    b.bound > 0 && b.tps > 0 ? (std::to_string(int(100 * b.tps / b.bound)) + "%").c_str() : b.note.c_str(),
+                    b.dataflow > 0 ? fmt::format("{:.2f}", b.dataflow).c_str() : "",
+                    b.dataflow > 0 && b.tps > 0 ? fmt::format("{}%", int(100 * b.tps / b.dataflow)).c_str() : "");
     return 0;
 }
 
