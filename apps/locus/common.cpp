@@ -49,7 +49,7 @@ void add_gpu_flags(CLI::App* c, GpuFlags& f) {
     c->add_option("--profile", f.profile, "Activation profile for the GPU placement (from `locus profile -o`)");
     c->add_option("--cpu-layer-cost", f.cpu_layer_cost_mib,
                   "PowerInfer files: what the planner counts for a layer that needs a CPU part, in MiB of cold rows "
-                  "(default 4; 0: bytes only, the global-frequency order)")
+                  "(default 0: bytes only, the global-frequency order in groups; a cost gathers cold neurons into fewer layers)")
         ->check(CLI::NonNegativeNumber);
 }
 

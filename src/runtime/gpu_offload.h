@@ -30,7 +30,7 @@ struct GpuOptions {
     std::string profile_path;               // activation profile for the planner (else the model's, else a prior)
     HotMethod hot_method = HotMethod::optimal;  // how hot neurons are chosen (the baselines are for comparisons)
     // The planner's cost of a layer with a CPU part, in bytes of cold rows (PlannerOptions::cpu_layer_cost);
-    // < 0: its default.
+    // < 0: its default (0).
     int64_t cpu_layer_cost = -1;
     int64_t n_ctx = 0;                      // positions the GPU KV cache is planned for (0: training context)
     int64_t max_tokens = 512;               // largest batch a session passes (GPU work buffers are sized for it)

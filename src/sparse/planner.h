@@ -20,8 +20,11 @@
 namespace locus {
 
 
-// The default PlannerOptions::cpu_layer_cost: see its derivation in docs/design.md (hybrid placement).
-inline constexpr uint64_t kDefaultCpuLayerCost = uint64_t(4) << 20;
+// The default PlannerOptions::cpu_layer_cost: none. Measured on the H100 machine (13B shape, 6 GiB,
+// bench/RESULTS.md 2026-12-06 session 7): 153.1 tok/s with 0, 145.9 with 1 MiB, 140.5 with 4 MiB. A thin CPU
+// part runs beside the GPU's hot rows of the same layer, so its fixed costs are mostly hidden, while gathering
+// the cold neurons into fewer layers makes those layers' CPU parts longer than their GPU parts.
+inline constexpr uint64_t kDefaultCpuLayerCost = 0;
 
 struct PlannerOptions {
     // Hot counts are multiples of this (or a whole layer): GPU kernels work on whole tiles of neurons. Upstream
@@ -29,7 +32,8 @@ struct PlannerOptions {
     int64_t group = 32;
     HotMethod method = HotMethod::optimal;
     // HotMethod::optimal: what a layer with no cold neuron saves besides its bytes (no CPU part: no wait for the
-    // GPU, no thread-pool dispatch, no hand-back), as the cold-row bytes the CPU reads in that time. 0: bytes only.
+    // GPU, no thread-pool dispatch, no hand-back), as the cold-row bytes the CPU reads in that time. 0: bytes
+    // only (the default: see kDefaultCpuLayerCost).
     uint64_t cpu_layer_cost = kDefaultCpuLayerCost;
 };
 
