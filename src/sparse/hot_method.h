@@ -5,8 +5,8 @@
 namespace locus {
 
 enum class HotMethod {
-    optimal,           // the planner: least CPU time per token, counted as the cold bytes the CPU reads plus a fixed
-                       // cost per layer with a CPU part; exact at group granularity (planner.cpp)
+    optimal,           // the planner: least cold-row bytes per token read by the CPU (plus, optionally, a fixed cost
+                       // per layer with a CPU part); exact at group granularity (planner.cpp)
     uniform,           // baseline: the same k in every layer, as large as fits
     global_frequency,  // baseline: the globally most frequent neurons, ignoring their bytes, until one does not fit
     served_firings,    // baseline: as optimal, but a neuron's value is its frequency (firings served by the GPU,

@@ -14,11 +14,11 @@
 // O(U log U) per layer (concave_convolution); the whole layer is one more candidate per u. 70B shape (80 layers of
 // 28672 neurons, groups of 32): about 34k units and well under a second.
 //
-// Why the bonus matters: without it (O = 0) the optimum is the global-frequency order taken in groups, which
-// leaves a thin cold tail in every layer; on the device machine each layer with a CPU part costs a fixed
-// ~0.1 ms on top of its bytes (docs/design.md), so gathering the cold neurons into fewer layers is faster.
-// O = 0 gives upstream's objective weighted by bytes; HotMethod::served_firings (firings per byte) prefers cheap
-// neurons on layers of mixed types and leaves more bytes to the CPU (measured: 70B shape, 24 GiB, H100,
+// O = 0 (the default) is the global-frequency order taken in groups, a thin cold tail left in every layer. O > 0
+// gathers the cold neurons into fewer layers; on the H100 machine that decoded slower (13B, 6 GiB: 140.5 tok/s
+// at 4 MiB, 153.1 at 0; docs/design.md says why), so it is an option for hosts whose hand-over costs more.
+// Weighting by bytes matters on layers of mixed types: HotMethod::served_firings (upstream's objective, firings
+// per byte) prefers cheap neurons there and leaves more bytes to the CPU (measured: 70B shape, 24 GiB, H100,
 // 2026-12-06: 26.6 tok/s against 29.0 with bytes).
 // Ties go to the lower layers (a later layer takes the fewest groups that reach the best value; the whole layer
 // only when strictly better) and within a layer to the lower neuron index: the result depends on nothing but the
@@ -123,7 +123,7 @@ GreedyResult greedy(const ModelFootprint& fp, const NeuronFrequencies& f, const 
     return r;
 }
 
-// h[u] = max over j in [0, jmax], j s <= u of f[u - j s] + v[j], for v concave (v[0] = 0) and f nondecreasing;
+// h[u] = max over j in [0, jmax], j s <= u of f[u - j s] + v[j], for v concave (v[0] = 0) and any f;
 // arg[u] = the j taken. Per residue class of u mod s the source index i = u/s - j that wins never moves left as
 // u grows (f[i] + v(t - i) is a totally monotone matrix when v is concave), so divide and conquer finds every
 // row's best in O(T log T) instead of O(T jmax). Ties go to the largest source index (the smallest j).
@@ -186,7 +186,8 @@ std::vector<int64_t> optimal_k(const ModelFootprint& fp, const NeuronFrequencies
     for (size_t l = 0; l < L; ++l) {
         const LayerFootprint& lf = fp.layers[l];
         const int64_t n = lf.n_ff, g = std::min(group, std::max<int64_t>(n, 1));
-        // v[j]: value of the first j full groups (j < full_groups, or = when the last group is short); whole apart
+        // v[j]: the value of the layer's first j groups, for every prefix short of the whole layer (which is its
+        // own candidate below: it may end in a shorter group)
         v.assign(1, 0.0);
         double acc = 0;
         for (int64_t j = 0; j < n; ++j) {
@@ -263,7 +264,7 @@ std::vector<int64_t> global_frequency_k(const ModelFootprint& fp, const NeuronFr
 
 const char* hot_method_name(HotMethod m) {
     switch (m) {
-        case HotMethod::optimal: return "planner (CPU time: cold bytes + a cost per CPU layer; exact over groups)";
+        case HotMethod::optimal: return "planner (least CPU cold-row bytes; exact over groups)";
         case HotMethod::uniform: return "same count in every layer";
         case HotMethod::global_frequency: return "globally most frequent neurons";
         case HotMethod::served_firings: return "firings served per VRAM byte, over groups";

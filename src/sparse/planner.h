@@ -5,9 +5,9 @@
 // together with their K and V cache (attention runs beside its cache) -> predictors -> ffn_norm -> output head.
 // Upstream PowerInfer spends in the same order but places the caches last, which can leave attention weights
 // that cannot run on the GPU. What is left goes to FFN
-// neurons: per layer the k_l most frequent ones, k_l chosen to minimise the CPU's expected time per token: the
-// cold-row bytes it reads, plus a fixed cost for each layer left with any cold neuron (the method is described
-// at HotMethod::optimal in planner.cpp).
+// neurons: per layer the k_l most frequent ones, k_l chosen to minimise the cold-row bytes the CPU reads per
+// token, plus optionally a fixed cost for each layer left with any cold neuron (the method is described at
+// HotMethod::optimal in planner.cpp).
 #pragma once
 #include <cstdint>
 

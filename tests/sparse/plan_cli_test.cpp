@@ -55,9 +55,7 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
 
     const std::string idx = gpu_index_path(model);
     std::filesystem::remove(idx);
-    // Bytes only: at this budget the default cost per CPU layer would leave a layer with no hot neuron, which
-    // the upstream index format cannot store (that case is tested in gpu_index_test.cpp).
-    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0020 --cpu-layer-cost 0 --profile " + prof);
+    r = test::run_command(bin + " plan -m " + model + " --vram-budget 0.0020 --profile " + prof);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("GPU-served share"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("CPU layers"), std::string::npos) << r.output;
