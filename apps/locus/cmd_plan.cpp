@@ -2,6 +2,8 @@
 // placed where and how much of the expected FFN activity the GPU serves next to two simple baselines, and write
 // the upstream-compatible <model>.generated.gpuidx cache. Reads the model's metadata and tensor index only.
 #include <cstdio>
+#include <iterator>
+#include <utility>
 #include <fmt/format.h>
 
 #include "commands.h"
@@ -71,7 +73,7 @@ int plan(const PlanArgs& a) {
     // "CPU cost": what the planner minimises, the CPU's cold bytes plus the cost of each layer with a CPU part.
     const double layer_mib = double(opt.cpu_layer_cost) / double(1 << 20);
     std::printf("| hot neurons chosen by | GPU-served share | GPU FFN MiB/token | CPU FFN MiB/token | CPU layers | CPU cost "
-                "MiB (%.1f per layer) | hot neurons | time ms |\n|---|---|---|---|---|---|---|---|\n", layer_mib);
+                "MiB (%.3g per layer) | hot neurons | time ms |\n|---|---|---|---|---|---|---|---|\n", layer_mib);
     auto row = [&](const std::string& name, const Placement& p, double ms) {
         const PlanStats s = evaluate_placement(p, *fp, *freqs);
         std::printf("| %s | %.4f | %.2f | %.2f | %lld | %.2f | %lld | %s |\n", name.c_str(), s.served_share(),
@@ -85,8 +87,9 @@ int plan(const PlanArgs& a) {
     const std::pair<HotMethod, uint64_t> methods[] = {{HotMethod::optimal, opt.cpu_layer_cost}, {HotMethod::optimal, 0},
                                                       {HotMethod::uniform, 0}, {HotMethod::global_frequency, 0},
                                                       {HotMethod::served_firings, 0}};
-    for (const auto& [m, cost] : methods) {
-        if (m == HotMethod::optimal && cost == 0 && opt.cpu_layer_cost == 0) continue;  // the same as the first row
+    for (size_t i = 0; i < std::size(methods); ++i) {
+        const auto& [m, cost] = methods[i];
+        if (i == 1 && opt.cpu_layer_cost == 0) continue;  // the same as the first row
         PlannerOptions o = opt;
         o.method = m;
         o.cpu_layer_cost = cost;

@@ -333,7 +333,7 @@ Status place_hot_neurons(Placement& p, const ModelFootprint& fp, const NeuronFre
     p.method = hot_method_name(o.method);
     if (o.method != HotMethod::global_frequency) p.method += ", groups of " + std::to_string(o.group);
     if (o.method == HotMethod::optimal && o.cpu_layer_cost > 0)
-        p.method += fmt::format(", {:.1f} MiB per CPU layer", double(o.cpu_layer_cost) / double(1 << 20));
+        p.method += fmt::format(", {:.3g} MiB per CPU layer", double(o.cpu_layer_cost) / double(1 << 20));
     return Status::ok();
 }
 

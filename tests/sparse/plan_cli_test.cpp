@@ -59,6 +59,7 @@ TEST(PlanCli, ProfileThenPlanWritesAndReusesTheGpuIndex) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("GPU-served share"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("CPU layers"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("| planner ("), std::string::npos) << r.output;  // the planner's own row
     EXPECT_NE(r.output.find("same count in every layer"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("wrote " + idx), std::string::npos) << r.output;
     auto g = read_gpu_index(idx, 4, 768);
