@@ -14,6 +14,7 @@
 #   LOCUS_E2E_MODEL_ARGS="--layer-spread 0.5 --alt-ffn-type q8_0" ...  # synth arguments for both models
 #   LOCUS_E2E_METHODS=1 ...                        # hybrid decode also with the planner's baselines' hot neurons
 #   LOCUS_E2E_LAYER_COSTS=0,8 ...                  # hybrid decode also with the planner at these MiB per CPU layer
+#   LOCUS_E2E_REPEAT=3 ...                         # every configuration 3 times, round robin: median and range
 # Prints a summary table last; exits non-zero if the build or any check failed. With $OUT set (the device
 # tool), the full log is $OUT/gpu_e2e.log.
 set -uo pipefail

@@ -11,11 +11,13 @@
 //       them); =ab: the sparse model's hybrid budgets from the mapping first. LOCUS_E2E_THREADS=16,12: each
 //       configuration at these thread counts. LOCUS_E2E_METHODS=1: the planner's baselines too.
 //       LOCUS_E2E_LAYER_COSTS=0,8: the planner also with these costs per CPU layer (MiB).
+//       LOCUS_E2E_REPEAT=3: every configuration three times, round robin; the table gives median and range.
 // Exit code 0 only if every check passed. Without a GPU: 77.
 #include <cuda_runtime.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -314,8 +316,25 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
     // bound: the (the GPU's and the CPU's bytes fully overlapped); dataflow: hybrid runs only, the same
     // bytes where the data lets them overlap: per layer the GPU's attention and predictor come first (the CPU's
     // input), then the hot rows beside the cold ones.
-    struct B { std::string model, config; double tps = 0, bound = 0, dataflow = 0; std::string note; };
+    struct B {
+        std::string model, config;
+        double tps = 0, bound = 0, dataflow = 0;
+        std::string note;
+        std::vector<double> runs;  // tokens/s of each pass (LOCUS_E2E_REPEAT)
+    };
     std::vector<B> out;
+    // LOCUS_E2E_REPEAT=N: every configuration of a model N times, round robin (all once, then all again), so that
+    // drift of the machine falls on every configuration alike; the table gives the median and the range.
+    const int repeat = std::max(1, std::atoi(std::getenv("LOCUS_E2E_REPEAT") ? std::getenv("LOCUS_E2E_REPEAT") : "1"));
+    auto record = [&](B b) {
+        for (B& x : out)
+            if (x.model == b.model && x.config == b.config) {
+                if (b.tps > 0) x.runs.push_back(b.tps);
+                return;
+            }
+        if (b.tps > 0) b.runs.push_back(b.tps);
+        out.push_back(std::move(b));
+    };
     DecodeOptions o;
     o.prompt = {1};
     o.n_gen = n_gen;
@@ -343,7 +362,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         if (!r) {
             b.note = r.error();
             std::printf("%s / %s: %s\n", model.c_str(), config.c_str(), r.error().c_str());
-            out.push_back(b);
+            record(b);
             return;
         }
         b.tps = 1000.0 * double(n_gen - 1) / r->decode_ms;
@@ -377,7 +396,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         std::printf("%s / %s: %.2f tokens/s (bound %.2f)\n  %s\n", model.c_str(), config.c_str(), b.tps, b.bound,
                     r->placement.c_str());
         if (!r->gpu_report.empty()) std::printf("  %s\n", r->gpu_report.c_str());
-        out.push_back(b);
+        record(b);
     };
     // LOCUS_E2E_INT8_AB=1 / sparse / dense: each GPU configuration also with Q4_0 products on F32 activations
     // (LOCUS_MATVEC_INT8=0), run first.
@@ -417,6 +436,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             std::printf("error: %s\n", m.error().c_str());
             return 1;
         }
+        for (int pass = 0; pass < repeat; ++pass)
         for (int th : thread_counts) {
             o.n_threads = th;
             run(**m, "dense", "CPU only", nullptr);
@@ -445,6 +465,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                 return 1;
             }
         }
+        for (int pass = 0; pass < repeat; ++pass)
         for (int th : thread_counts) {
             o.n_threads = th;
             run(**m, "sparse", "CPU only (predictor)", nullptr);
@@ -475,13 +496,20 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             run(**m, "sparse", "hybrid, all free VRAM", &all);
         }
     }
-    std::printf("\n| model | configuration | decode tokens/s | bound tokens/s | share of bound | dataflow bound | share "
-                "|\n|---|---|---|---|---|---|---|\n");
-    for (const B& b : out)
-        std::printf("| %s | %s | %.2f | %.2f | %s | %s | %s |\n", b.model.c_str(), b.config.c_str(), b.tps, b.bound,
+    std::printf("\n| model | configuration | decode tokens/s%s | bound tokens/s | share of bound | dataflow bound | share "
+                "|\n|---|---|---|---|---|---|---|\n", repeat > 1 ? " (median; range, runs)" : "");
+    for (B& b : out) {
+        std::vector<double> v = b.runs;
+        std::sort(v.begin(), v.end());
+        const size_t k = v.size();
+        b.tps = k == 0 ? 0 : k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+        const std::string tps = k > 1 ? fmt::format("{:.2f} ({:.2f}-{:.2f}, {})", b.tps, v.front(), v.back(), k)
+                                      : fmt::format("{:.2f}", b.tps);
+        std::printf("| %s | %s | %s | %.2f | %s | %s | %s |\n", b.model.c_str(), b.config.c_str(), tps.c_str(), b.bound,
                     b.bound > 0 && b.tps > 0 ? (std::to_string(int(100 * b.tps / b.bound)) + "%").c_str() : b.note.c_str(),
                     b.dataflow > 0 ? fmt::format("{:.2f}", b.dataflow).c_str() : "",
                     b.dataflow > 0 && b.tps > 0 ? fmt::format("{}%", int(100 * b.tps / b.dataflow)).c_str() : "");
+    }
     return 0;
 }
 
