@@ -443,7 +443,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             for (double gib : budgets) {
                 GpuOptions g = ngl(0, o.max_tokens, o.n_ctx);
                 g.vram_budget_gib = gib;
-                run(**m, "dense", "layer offload filling " + std::to_string(int(gib)) + " GiB", &g);
+                run(**m, "dense", "layer offload filling " + fmt::format("{:g}", gib) + " GiB", &g);
             }
             GpuOptions full = ngl(-1, o.max_tokens, o.n_ctx);
             run(**m, "dense", "full GPU (-ngl -1)", &full);
@@ -458,7 +458,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
         if (res_mode == "ab") {
             for (double gib : budgets) {
                 const GpuOptions g = hybrid(gib, o.max_tokens, o.n_ctx);
-                run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, weights from the file mapping", &g);
+                run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, weights from the file mapping", &g);
             }
             if (Status st = make_model_resident(**m); !st) {
                 std::printf("error: %s\n", st.message().c_str());
@@ -471,12 +471,12 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
             run(**m, "sparse", "CPU only (predictor)", nullptr);
             for (double gib : budgets) {
                 GpuOptions g = hybrid(gib, o.max_tokens, o.n_ctx);
-                run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB", &g);
+                run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB", &g);
                 // LOCUS_E2E_METHODS=1: the same budget with the planner's two baselines choosing the hot neurons.
                 if (const char* e = std::getenv("LOCUS_E2E_METHODS"); e && std::string(e) == "1")
                     for (HotMethod hm : {HotMethod::uniform, HotMethod::global_frequency, HotMethod::served_firings}) {
                         g.hot_method = hm;
-                        run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, hot neurons by " +
+                        run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, hot neurons by " +
                                                hot_method_name(hm), &g);
                     }
                 // LOCUS_E2E_LAYER_COSTS=0,8: the planner also with these costs per CPU layer (MiB; default 4).
@@ -487,7 +487,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                         if (end == p) break;
                         GpuOptions c = hybrid(gib, o.max_tokens, o.n_ctx);
                         c.cpu_layer_cost = int64_t(mib * double(1 << 20));
-                        run(**m, "sparse", "hybrid " + std::to_string(int(gib)) + " GiB, planner with " +
+                        run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, planner with " +
                                                fmt::format("{:g}", mib) + " MiB per CPU layer", &c);
                         p = *end == ',' ? end + 1 : end;
                     }
