@@ -20,10 +20,11 @@
 namespace locus {
 
 
-// The default PlannerOptions::cpu_layer_cost: none. Measured on the H100 machine (13B shape, 6 GiB,
-// bench/RESULTS.md 2026-12-06 session 7): 153.1 tok/s with 0, 145.9 with 1 MiB, 140.5 with 4 MiB. A thin CPU
-// part runs beside the GPU's hot rows of the same layer, so its fixed costs are mostly hidden, while gathering
-// the cold neurons into fewer layers makes those layers' CPU parts longer than their GPU parts.
+// The default PlannerOptions::cpu_layer_cost: none. Measured on the H100 machine (bench/RESULTS.md, 2026-12-06
+// session 7, medians of three): 13B at 6 GiB 154.9 tok/s with 0, 149.9 with 1 MiB; 7B at 3.5 GiB 230.0 with 0,
+// 242.6 with 1 MiB, 229.7 with 4 MiB. A thin CPU part runs beside the GPU's hot rows of the same layer, so its
+// fixed costs are mostly hidden, while gathering the cold neurons into fewer layers makes those layers' CPU
+// parts longer than their GPU parts: a win only where the cold tails are thinnest.
 inline constexpr uint64_t kDefaultCpuLayerCost = 0;
 
 struct PlannerOptions {
