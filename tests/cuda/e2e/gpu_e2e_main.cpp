@@ -325,7 +325,8 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
     std::vector<B> out;
     // LOCUS_E2E_REPEAT=N: every configuration of a model N times, round robin (all once, then all again), so that
     // drift of the machine falls on every configuration alike; the table gives the median and the range.
-    const int repeat = std::max(1, std::atoi(std::getenv("LOCUS_E2E_REPEAT") ? std::getenv("LOCUS_E2E_REPEAT") : "1"));
+    const char* rep = std::getenv("LOCUS_E2E_REPEAT");
+    const int repeat = std::max(1, rep ? std::atoi(rep) : 1);
     auto record = [&](B b) {
         for (B& x : out)
             if (x.model == b.model && x.config == b.config) {
@@ -479,7 +480,7 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                         run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, hot neurons by " +
                                                hot_method_name(hm), &g);
                     }
-                // LOCUS_E2E_LAYER_COSTS=0,8: the planner also with these costs per CPU layer (MiB; default 4).
+                // LOCUS_E2E_LAYER_COSTS=1,4: the planner also with these costs per CPU layer (MiB; its default is 0).
                 if (const char* e = std::getenv("LOCUS_E2E_LAYER_COSTS"))
                     for (const char* p = e; *p;) {
                         char* end = nullptr;
