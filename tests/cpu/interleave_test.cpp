@@ -51,7 +51,9 @@ TEST(Interleave, LayoutRoundTripsAndKeepsGroupsInPlace) {
                 // Plain rows past the last group are untouched, and each group holds only its own rows' bytes.
                 const size_t grouped = size_t(rows / 4 * 4) * q.m.row_bytes;
                 EXPECT_EQ(0, std::memcmp(il.bytes.data() + grouped, q.bytes.data() + grouped, q.bytes.size() - grouped));
-                if (cols > 32) EXPECT_NE(0, std::memcmp(il.bytes.data(), q.bytes.data(), grouped)) << "nothing moved";
+                if (cols > 32) {
+                    EXPECT_NE(0, std::memcmp(il.bytes.data(), q.bytes.data(), grouped)) << "nothing moved";
+                }
                 std::vector<uint8_t> row(q.m.row_bytes);
                 for (int64_t r = 0; r < rows; ++r) {
                     const uint8_t* got = read_row(il.m, r, row.data());
@@ -71,7 +73,9 @@ TEST(Interleave, OnlyTypesAndShapesWithAGroupKernel) {
     EXPECT_FALSE(supported(DType::Q4_K, 256, 8));
     EXPECT_FALSE(supported(DType::F16, 48, 8));  // not a whole number of 32-element units
     EXPECT_FALSE(supported(DType::Q8_0, 64, 3));  // no full group
-    if (gemv::dot_group_for(DType::Q4_0)) EXPECT_TRUE(supported(DType::Q4_0, 64, 4));
+    if (gemv::dot_group_for(DType::Q4_0)) {
+        EXPECT_TRUE(supported(DType::Q4_0, 64, 4));
+    }
 }
 
 TEST(Interleave, EveryGroupKernelMatchesScalarTwinAndPlainRows) {

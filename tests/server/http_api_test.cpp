@@ -35,7 +35,9 @@ std::string run_greedy(const std::string& prompt, int n) {
 void expect_usage(const json& u, int64_t completion_tokens) {
     ASSERT_TRUE(u.is_object()) << u;
     EXPECT_GT(u["prompt_tokens"].get<int64_t>(), 0);
-    if (completion_tokens >= 0) EXPECT_EQ(u["completion_tokens"].get<int64_t>(), completion_tokens);
+    if (completion_tokens >= 0) {
+        EXPECT_EQ(u["completion_tokens"].get<int64_t>(), completion_tokens);
+    }
     EXPECT_EQ(u["total_tokens"].get<int64_t>(),
               u["prompt_tokens"].get<int64_t>() + u["completion_tokens"].get<int64_t>());
 }

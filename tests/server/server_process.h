@@ -98,7 +98,9 @@ inline ServerProcess::~ServerProcess() {
     waitpid(pid_, &st, 0);
     EXPECT_TRUE(WIFEXITED(st)) << "locus serve died of signal " << (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     // A clean stop exits 0 (under the sanitizers, a report would make it non-zero).
-    if (WIFEXITED(st)) EXPECT_EQ(WEXITSTATUS(st), 0) << "locus serve exit status";
+    if (WIFEXITED(st)) {
+        EXPECT_EQ(WEXITSTATUS(st), 0) << "locus serve exit status";
+    }
     if (out_fd_ >= 0) close(out_fd_);
 }
 
