@@ -15,43 +15,17 @@ double served(const Placement& p, const ModelFootprint& fp, const NeuronFrequenc
     return evaluate_placement(p, fp, f).served;
 }
 
-// Best served value over every choice of k_l in {0, g, 2g, ..., n_ff} that fits: exhaustive search.
-double brute_force(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g) {
-    std::vector<std::vector<double>> prefix;  // prefix[l][k] = sum of the k largest frequencies
-    for (const auto& p : f.p) {
-        std::vector<double> s = p;
-        std::sort(s.rbegin(), s.rend());
-        std::vector<double> pre(1, 0.0);
-        for (double x : s) pre.push_back(pre.back() + x);
-        prefix.push_back(pre);
-    }
-    double best = 0;
-    std::function<void(size_t, uint64_t, double)> rec = [&](size_t l, uint64_t left, double v) {
-        if (l == fp.layers.size()) {
-            best = std::max(best, v);
-            return;
-        }
-        const int64_t n = fp.layers[l].n_ff;
-        for (int64_t k = 0;; k = std::min(k + g, n)) {
-            const uint64_t c = uint64_t(k) * fp.layers[l].neuron_bytes;
-            if (c > left) break;
-            rec(l + 1, left - c, v + prefix[l][size_t(k)]);
-            if (k == n) break;
-        }
-    };
-    rec(0, budget, 0.0);
-    return best;
-}
-
-// Best hot_objective over every choice of k_l in {0, g, 2g, ..., n_ff} that fits: exhaustive search.
-double brute_force_objective(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g,
-                             double layer_cost) {
-    std::vector<std::vector<double>> prefix;  // prefix[l][k] = bytes x the sum of the k largest frequencies
+// Best value over every choice of k_l in {0, g, 2g, ..., n_ff} that fits: exhaustive search. A neuron is worth
+// its frequency, times its bytes when by_bytes; a whole layer adds layer_cost.
+double exhaustive(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g, bool by_bytes,
+                  double layer_cost) {
+    std::vector<std::vector<double>> prefix;  // prefix[l][k] = value of the k largest frequencies
     for (size_t l = 0; l < f.p.size(); ++l) {
         std::vector<double> s = f.p[l];
         std::sort(s.rbegin(), s.rend());
+        const double w = by_bytes ? double(fp.layers[l].neuron_bytes) : 1.0;
         std::vector<double> pre(1, 0.0);
-        for (double x : s) pre.push_back(pre.back() + x * double(fp.layers[l].neuron_bytes));
+        for (double x : s) pre.push_back(pre.back() + x * w);
         prefix.push_back(pre);
     }
     double best = 0;
@@ -70,6 +44,15 @@ double brute_force_objective(const ModelFootprint& fp, const NeuronFrequencies& 
     };
     rec(0, budget, 0.0);
     return best;
+}
+
+// The best served firings, and the best hot_objective.
+double brute_force(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g) {
+    return exhaustive(fp, f, budget, g, false, 0.0);
+}
+double brute_force_objective(const ModelFootprint& fp, const NeuronFrequencies& f, uint64_t budget, int64_t g,
+                             double layer_cost) {
+    return exhaustive(fp, f, budget, g, true, layer_cost);
 }
 
 void expect_well_formed(const Placement& p, const ModelFootprint& fp, const NeuronFrequencies& f, int64_t g) {

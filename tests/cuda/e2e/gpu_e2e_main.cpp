@@ -85,6 +85,20 @@ void compare(const std::string& model, const std::string& config, OpenModel& m, 
     g_rows.push_back(row);
 }
 
+// The numbers of a comma-separated environment variable ("16,12,8"), up to the first that does not parse.
+std::vector<double> env_numbers(const char* name) {
+    std::vector<double> v;
+    if (const char* e = std::getenv(name))
+        for (const char* p = e; *p;) {
+            char* end = nullptr;
+            const double x = std::strtod(p, &end);
+            if (end == p) break;
+            v.push_back(x);
+            p = *end == ',' ? end + 1 : end;
+        }
+    return v;
+}
+
 GpuOptions ngl(int n, int64_t max_tokens, int64_t n_ctx) {
     GpuOptions g;
     g.n_gpu_layers = n;
@@ -96,11 +110,8 @@ GpuOptions ngl(int n, int64_t max_tokens, int64_t n_ctx) {
 
 // --vram-budget gib for a PowerInfer file (-1: all free VRAM), without the .gpuidx cache.
 GpuOptions hybrid(double gib, int64_t max_tokens, int64_t n_ctx) {
-    GpuOptions g;
+    GpuOptions g = ngl(0, max_tokens, n_ctx);
     g.vram_budget_gib = gib;
-    g.max_tokens = max_tokens;
-    g.n_ctx = n_ctx;
-    g.verbose = false;
     g.disable_gpu_index = true;
     return g;
 }
@@ -345,14 +356,8 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
     o.keep_logits = false;
     // LOCUS_E2E_THREADS=16,12,8: every configuration at each of these CPU thread counts (default: all cores).
     std::vector<int> thread_counts;
-    if (const char* e = std::getenv("LOCUS_E2E_THREADS"))
-        for (const char* p = e; *p;) {
-            char* end = nullptr;
-            const long v = std::strtol(p, &end, 10);
-            if (end == p) break;
-            if (v > 0) thread_counts.push_back(int(v));
-            p = *end == ',' ? end + 1 : end;
-        }
+    for (double v : env_numbers("LOCUS_E2E_THREADS"))
+        if (v >= 1) thread_counts.push_back(int(v));
     if (thread_counts.empty()) thread_counts.push_back(threads);
     const char* ab = std::getenv("LOCUS_E2E_GRAPHS_AB");
     const std::string graphs_ab = ab ? ab : "0";  // "1": every model; "sparse" or "dense": that model only
@@ -481,17 +486,12 @@ int bench(const std::string& dense, const std::string& sparse, const std::vector
                                                hot_method_name(hm), &g);
                     }
                 // LOCUS_E2E_LAYER_COSTS=1,4: the planner also with these costs per CPU layer (MiB; its default is 0).
-                if (const char* e = std::getenv("LOCUS_E2E_LAYER_COSTS"))
-                    for (const char* p = e; *p;) {
-                        char* end = nullptr;
-                        const double mib = std::strtod(p, &end);
-                        if (end == p) break;
-                        GpuOptions c = hybrid(gib, o.max_tokens, o.n_ctx);
-                        c.cpu_layer_cost = int64_t(mib * double(1 << 20));
-                        run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, planner with " +
-                                               fmt::format("{:g}", mib) + " MiB per CPU layer", &c);
-                        p = *end == ',' ? end + 1 : end;
-                    }
+                for (double mib : env_numbers("LOCUS_E2E_LAYER_COSTS")) {
+                    GpuOptions c = hybrid(gib, o.max_tokens, o.n_ctx);
+                    c.cpu_layer_cost = int64_t(mib * double(1 << 20));
+                    run(**m, "sparse", "hybrid " + fmt::format("{:g}", gib) + " GiB, planner with " +
+                                           fmt::format("{:g}", mib) + " MiB per CPU layer", &c);
+                }
             }
             const GpuOptions all = hybrid(-1.0, o.max_tokens, o.n_ctx);  // every neuron that fits: a large GPU
             run(**m, "sparse", "hybrid, all free VRAM", &all);
